@@ -1,0 +1,36 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Lookalike",
+    products: [
+        .library(name: "Lookalike", targets: ["Lookalike"]),
+        .executable(name: "lookalike", targets: ["LookalikeCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries, each behind a system-library module; only Sources/Lookalike/*/Native*.swift wrappers import them.
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg",
+                       providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng16",
+                       providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3",
+                       providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        // Small C pieces: libpng's setjmp error handling, and hot loops compiled with run-time SIMD dispatch.
+        .target(name: "CLookalikeNative", dependencies: ["CPNG"],
+                cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "Lookalike",
+                dependencies: ["CTurboJPEG", "CFFTW", "COpenBLAS", "CLookalikeNative"]),
+        .executableTarget(name: "LookalikeCLI", dependencies: [
+            "Lookalike",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "LookalikeBenchmarks", dependencies: ["Lookalike", "CTurboJPEG"],
+                          path: "Benchmarks/LookalikeBenchmarks"),
+        .testTarget(name: "LookalikeTests", dependencies: ["Lookalike"]),
+    ]
+)

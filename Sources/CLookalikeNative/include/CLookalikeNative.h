@@ -1,0 +1,63 @@
+#ifndef CLOOKALIKE_NATIVE_H
+#define CLOOKALIKE_NATIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- PNG (libpng behind setjmp, which Swift cannot call safely) ---- */
+
+enum lk_png_status {
+    LK_PNG_OK = 0,
+    LK_PNG_NOT_PNG = 1,
+    LK_PNG_CORRUPT = 2,     /* libpng error: bad CRC, truncated stream, bad IHDR... */
+    LK_PNG_TOO_LARGE = 3,   /* width * height over max_pixels: refused before decoding */
+    LK_PNG_NO_MEMORY = 4
+};
+
+/* Pixel layouts chosen to mirror what Pillow opens each PNG as. */
+enum lk_png_layout {
+    LK_PNG_GRAY8 = 1,   /* 1/2/4/8-bit gray, scaled to 0...255 like Pillow's L;1/L;2/L;4 */
+    LK_PNG_GRAY16 = 2,  /* 16-bit gray, native-endian uint16 (Pillow's I;16) */
+    LK_PNG_RGB8 = 3     /* RGB, palette expanded, 16-bit reduced to the high byte (Pillow's RGB;16B) */
+};
+
+typedef struct {
+    int width;
+    int height;
+    int layout;            /* enum lk_png_layout */
+    int bit_depth;         /* as stored in the file */
+    int color_type;        /* as stored in the file */
+    int interlaced;
+    uint8_t *pixels;       /* width*height*{1,2,3} bytes, malloc'ed: free with lk_free */
+    uint8_t *alpha;        /* width*height bytes or NULL (alpha channel or palette tRNS) */
+    uint8_t *exif;         /* raw eXIf payload or NULL */
+    size_t exif_size;
+    char message[200];     /* cause, when status != OK */
+} lk_png_image;
+
+int lk_png_decode(const uint8_t *data, size_t size, int64_t max_pixels, lk_png_image *out);
+/* Reads only the IHDR: fills width, height, bit_depth, color_type, interlaced. */
+int lk_png_read_header(const uint8_t *data, size_t size, lk_png_image *out);
+void lk_png_release(lk_png_image *image);
+void lk_free(void *p);
+
+/* ---- Hot loops (compiled for several ISAs, picked at run time) ---- */
+
+/* Pillow's RGB -> L: (r*19595 + g*38470 + b*7471 + 0x8000) >> 16. */
+void lk_rgb_to_luma(const uint8_t *rgb, uint8_t *out, size_t count);
+
+/* Pillow's 8-bit horizontal resampling pass, fixed point with 22 fraction bits.
+   Reads rows [row0, row0 + rows) of `in`, writes `rows` rows of `out_width` pixels. */
+void lk_resample_horizontal(const uint8_t *in, size_t in_stride, int row0, int rows,
+                            uint8_t *out, int out_width,
+                            const int32_t *coeffs, int ksize, const int32_t *bounds);
+
+/* Pillow's 8-bit vertical pass: out has out_height rows of `width` pixels. */
+void lk_resample_vertical(const uint8_t *in, size_t in_stride, int width,
+                          uint8_t *out, int out_height,
+                          const int32_t *coeffs, int ksize, const int32_t *bounds);
+
+/* Hamming distance between two bit codes of `words` 64-bit words. */
+uint64_t lk_hamming(const uint64_t *a, const uint64_t *b, size_t words);
+
+#endif

@@ -1,0 +1,25 @@
+/// What a method makes of one image: a bit code compared by Hamming distance, or a float vector
+/// compared by cosine distance (1 - cos). Everything downstream (neighbours, groups) sees only this.
+public enum Descriptor: Sendable, Equatable {
+    case bits(PerceptualHash)
+    case vector([Float])
+
+    public var metric: DistanceMetric {
+        switch self {
+        case .bits: .hamming
+        case .vector: .cosine
+        }
+    }
+
+    /// Text form for reports: imagehash hex for bit codes, comma-separated values for vectors.
+    public var text: String {
+        switch self {
+        case .bits(let hash): hash.hex
+        case .vector(let v): v.map { String($0) }.joined(separator: ",")
+        }
+    }
+}
+
+public enum DistanceMetric: String, Sendable {
+    case hamming, cosine
+}

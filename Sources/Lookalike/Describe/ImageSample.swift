@@ -1,0 +1,25 @@
+/// One decoded image as methods see it. Derived views (Pillow's luminance, oriented) are computed on
+/// first use and shared by every method that runs on the image. Used by one worker at a time.
+public final class ImageSample {
+    public let path: String
+    public let decoded: DecodedImage
+    /// Apply the EXIF orientation before describing (default); false reproduces imagehash on raw pixels.
+    public let applyOrientation: Bool
+
+    public init(path: String, decoded: DecodedImage, applyOrientation: Bool) {
+        self.path = path
+        self.decoded = decoded
+        self.applyOrientation = applyOrientation
+    }
+
+    /// `Image.convert("L")`, then oriented when `applyOrientation` is set.
+    public private(set) lazy var luminance: GrayImage = {
+        let gray = Luminance.pillowL(decoded)
+        return applyOrientation ? gray.applying(decoded.orientation) : gray
+    }()
+
+    /// Width and height as reported: oriented unless orientation is ignored; always at the stored scale.
+    public var reportedSize: (width: Int, height: Int) {
+        applyOrientation ? decoded.orientedSize : (decoded.storedWidth, decoded.storedHeight)
+    }
+}

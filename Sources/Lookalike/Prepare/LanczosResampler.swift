@@ -1,0 +1,113 @@
+import CLookalikeNative
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Pillow's `Image.resize(size, Image.LANCZOS)` for 8-bit images, bit for bit (`libImaging/Resample.c`):
+/// coefficients in double, normalised, rounded to 22-bit fixed point; a horizontal pass over the rows the
+/// vertical pass needs, rounded to 8 bits, then a vertical pass. Passes whose size does not change are skipped.
+public enum LanczosResampler {
+    static let support = 3.0
+    static let precisionBits = 22
+
+    static func lanczos(_ x: Double) -> Double {
+        func sinc(_ x: Double) -> Double {
+            if x == 0 { return 1 }
+            let px = x * Double.pi
+            return sin(px) / px
+        }
+        if -3.0 <= x && x < 3.0 { return sinc(x) * sinc(x / 3) }
+        return 0
+    }
+
+    /// Per-output-pixel source window (first index, count) and fixed-point weights, `ksize` per pixel.
+    struct Coefficients {
+        var ksize: Int
+        var bounds: [Int32]
+        var weights: [Int32]
+    }
+
+    static func coefficients(inSize: Int, outSize: Int) -> Coefficients {
+        let in0 = 0.0, in1 = Double(Float(inSize))
+        let scale = (in1 - in0) / Double(outSize)
+        let filterscale = max(scale, 1.0)
+        let support = Self.support * filterscale
+        let ksize = Int(support.rounded(.up)) * 2 + 1
+        var bounds = [Int32](repeating: 0, count: outSize * 2)
+        var weights = [Int32](repeating: 0, count: outSize * ksize)
+        var k = [Double](repeating: 0, count: ksize)
+        let fixedOne = Double(1 << precisionBits)
+        for xx in 0..<outSize {
+            let center = in0 + (Double(xx) + 0.5) * scale
+            var ww = 0.0
+            let ss = 1.0 / filterscale
+            let xmin = max(Int(center - support + 0.5), 0)
+            let xmax = min(Int(center + support + 0.5), inSize) - xmin
+            for x in 0..<max(xmax, 0) {
+                let w = lanczos((Double(x + xmin) - center + 0.5) * ss)
+                k[x] = w
+                ww += w
+            }
+            for x in 0..<max(xmax, 0) where ww != 0 { k[x] /= ww }
+            for x in 0..<max(xmax, 0) {
+                let v = k[x]
+                weights[xx * ksize + x] = v < 0 ? Int32(-0.5 + v * fixedOne) : Int32(0.5 + v * fixedOne)
+            }
+            bounds[2 * xx] = Int32(xmin)
+            bounds[2 * xx + 1] = Int32(max(xmax, 0))
+        }
+        return Coefficients(ksize: ksize, bounds: bounds, weights: weights)
+    }
+
+    public static func resize(_ image: GrayImage, width outW: Int, height outH: Int) -> GrayImage {
+        precondition(outW > 0 && outH > 0)
+        let needHorizontal = outW != image.width
+        let needVertical = outH != image.height
+        if !needHorizontal && !needVertical { return image }
+        // Pillow 13 (python-pillow#9549) runs the vertical pass first when the height shrinks by more than
+        // twice as many pixels as the width; the 8-bit rounding between passes makes the order visible.
+        let verticalFirst = image.height - outH > 0 && image.height - outH > (image.width - outW) * 2
+        if verticalFirst {
+            let tall = needVertical ? verticalPass(image, height: outH, skippingRows: false) : image
+            return needHorizontal ? horizontalPass(tall, width: outW, rows: 0..<tall.height) : tall
+        }
+        guard needHorizontal else { return verticalPass(image, height: outH, skippingRows: false) }
+        // Horizontal first over only the rows the vertical pass reads.
+        let vertical = coefficients(inSize: image.height, outSize: outH)
+        let first = Int(vertical.bounds[0])
+        let last = Int(vertical.bounds[2 * outH - 2] + vertical.bounds[2 * outH - 1])
+        let wide = horizontalPass(image, width: outW, rows: first..<last)
+        return needVertical ? verticalPass(wide, height: outH, skippingRows: true, coefficients: vertical) : wide
+    }
+
+    static func horizontalPass(_ image: GrayImage, width outW: Int, rows: Range<Int>) -> GrayImage {
+        let c = coefficients(inSize: image.width, outSize: outW)
+        var out = [UInt8](repeating: 0, count: outW * rows.count)
+        image.pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                lk_resample_horizontal(src.baseAddress, image.width, Int32(rows.lowerBound), Int32(rows.count),
+                                       dst.baseAddress, Int32(outW), c.weights, Int32(c.ksize), c.bounds)
+            }
+        }
+        return GrayImage(width: outW, height: rows.count, pixels: out)
+    }
+
+    /// `skippingRows`: the input holds only rows [bounds[0], ...) of the original, so windows shift by bounds[0].
+    static func verticalPass(_ image: GrayImage, height outH: Int, skippingRows: Bool,
+                             coefficients given: Coefficients? = nil) -> GrayImage {
+        var c = given ?? coefficients(inSize: image.height, outSize: outH)
+        if skippingRows {
+            let first = c.bounds[0]
+            for i in 0..<outH { c.bounds[2 * i] -= first }
+        }
+        var out = [UInt8](repeating: 0, count: image.width * outH)
+        image.pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                lk_resample_vertical(src.baseAddress, image.width, Int32(image.width),
+                                     dst.baseAddress, Int32(outH), c.weights, Int32(c.ksize), c.bounds)
+            }
+        }
+        return GrayImage(width: image.width, height: outH, pixels: out)
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+
+/// One image's descriptors, in the order of the methods that made them.
+public struct ImageRecord: Sendable {
+    public let path: String
+    public let width: Int
+    public let height: Int
+    public let descriptors: [Descriptor]
+}
+
+/// What happened to one input file.
+public struct FileOutcome: Sendable {
+    public let index: Int
+    public let result: Result<ImageRecord, DecodeError>
+    /// Non-fatal notes (recoverable corruption, misleading extension), one line each.
+    public let warnings: [String]
+}
+
+/// Decodes and describes files on several threads and hands outcomes back in input order.
+/// Each worker owns its decoder (TurboJPEG handles are not thread-safe).
+public struct DescriptionRun: Sendable {
+    public var methods: [any DescriptorMethod]
+    public var decodeOptions: DecodeOptions
+    public var applyOrientation: Bool
+    public var workers: Int
+
+    public init(methods: [any DescriptorMethod], decodeOptions: DecodeOptions = DecodeOptions(),
+                applyOrientation: Bool = true, workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.methods = methods
+        self.decodeOptions = decodeOptions
+        self.applyOrientation = applyOrientation
+        self.workers = max(1, workers)
+    }
+
+    /// Describes one file with a caller-owned decoder.
+    public func describe(path: String, decoder: ImageDecoder) -> (Result<ImageRecord, DecodeError>, [String]) {
+        switch decoder.decode(path: path) {
+        case .failure(let error): return (.failure(error), [])
+        case .success(let outcome):
+            let sample = ImageSample(path: path, decoded: outcome.image, applyOrientation: applyOrientation)
+            var descriptors: [Descriptor] = []
+            for method in methods {
+                do {
+                    descriptors.append(try method.describe(sample))
+                } catch {
+                    return (.failure(DecodeError(path: path, cause: .corrupt("\(method.name): \(error)"))), outcome.warnings)
+                }
+            }
+            let size = sample.reportedSize
+            return (.success(ImageRecord(path: path, width: size.width, height: size.height, descriptors: descriptors)),
+                    outcome.warnings)
+        }
+    }
+
+    /// Runs over `paths`; `deliver` is called on the calling thread, once per file, in input order.
+    public func run(paths: [String], deliver: (FileOutcome) -> Void) {
+        let board = OutcomeBoard(count: paths.count)
+        let workerCount = min(workers, max(paths.count, 1))
+        let run = self
+        let group = DispatchGroup()
+        for _ in 0..<workerCount {
+            DispatchQueue.global().async(group: group) {
+                let decoder = ImageDecoder(options: run.decodeOptions)
+                while let index = board.claim() {
+                    let (result, warnings) = run.describe(path: paths[index], decoder: decoder)
+                    board.post(FileOutcome(index: index, result: result, warnings: warnings))
+                }
+            }
+        }
+        for index in 0..<paths.count {
+            deliver(board.take(index))
+        }
+        group.wait()
+    }
+}
+
+/// Hand-off between workers and the ordered consumer.
+private final class OutcomeBoard: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var next = 0
+    private let count: Int
+    private var slots: [Int: FileOutcome] = [:]
+
+    init(count: Int) { self.count = count }
+
+    func claim() -> Int? {
+        condition.lock()
+        defer { condition.unlock() }
+        guard next < count else { return nil }
+        next += 1
+        return next - 1
+    }
+
+    func post(_ outcome: FileOutcome) {
+        condition.lock()
+        slots[outcome.index] = outcome
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func take(_ index: Int) -> FileOutcome {
+        condition.lock()
+        defer { condition.unlock() }
+        while slots[index] == nil { condition.wait() }
+        return slots.removeValue(forKey: index)!
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+
+/// Buffered stdout and unbuffered stderr; knows whether stderr is a terminal (progress only then).
+final class Console {
+    private var buffer: [UInt8] = []
+    let stderrIsTerminal = isatty(2) == 1
+
+    func out(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    func flush() {
+        guard !buffer.isEmpty else { return }
+        buffer.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(1, raw.baseAddress! + offset, raw.count - offset)
+                if n <= 0 { if errno == EINTR { continue }; break }
+                offset += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func error(_ line: String) {
+        flush()
+        FileHandle.standardError.write((line + "\n").data(using: .utf8)!)
+    }
+
+    func rawError(_ text: String) {
+        FileHandle.standardError.write(text.data(using: .utf8)!)
+    }
+}
+
+/// A one-line progress bar on stderr, drawn only when stderr is a terminal, at most ~10 times a second.
+struct ProgressBar {
+    let total: Int
+    let console: Console
+    private var done = 0
+    private var lastDraw = 0.0
+    private var visible = false
+    private let start = Date()
+
+    init(total: Int, console: Console) {
+        self.total = total
+        self.console = console
+    }
+
+    mutating func advance() {
+        done += 1
+        guard console.stderrIsTerminal else { return }
+        let now = Date().timeIntervalSince(start)
+        if now - lastDraw >= 0.1 || done == total {
+            lastDraw = now
+            draw(elapsed: now)
+        }
+    }
+
+    private mutating func draw(elapsed: Double) {
+        let width = 30
+        let fraction = total == 0 ? 1 : Double(done) / Double(total)
+        let filled = Int(fraction * Double(width))
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        console.rawError("\r[\(bar)] \(done)/\(total)  \(String(format: "%.0f", rate)) images/s ")
+        visible = true
+    }
+
+    mutating func clear() {
+        guard visible else { return }
+        console.rawError("\r\u{1B}[2K")
+        visible = false
+    }
+
+    mutating func finish() { clear() }
+}

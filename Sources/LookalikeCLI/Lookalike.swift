@@ -1,0 +1,21 @@
+import ArgumentParser
+import Lookalike
+
+@main
+struct LookalikeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lookalike",
+        abstract: "Find images of the same product: perceptual hashes, masks and deep features, one grouper.",
+        discussion: """
+        Exit status: 0 when every file was processed; 1 when some files failed (each named on stderr) \
+        and the others were processed; 2 when no file could be processed; 64 for a usage error.
+        """,
+        subcommands: [HashCommand.self]
+    )
+}
+
+/// Exit codes shared by every subcommand (documented in the README and `--help`).
+enum ExitStatus {
+    static let someFailed = ExitCode(1)
+    static let noneProcessed = ExitCode(2)
+}

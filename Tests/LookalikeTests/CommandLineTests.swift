@@ -1,0 +1,52 @@
+import Foundation
+import XCTest
+
+/// The `lookalike` binary end to end: exit codes, stdout records, stderr messages.
+/// Needs the executable built first (`swift build`), as the README's test command does.
+final class CommandLineTests: XCTestCase {
+    func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let binary = FixturePaths.repositoryRoot.appendingPathComponent(".build/debug/lookalike")
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw XCTSkip("build the CLI first: swift build (looked for \(binary.path))")
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    func testFolderWithBrokenFilesHashesTheRestAndExitsOne() throws {
+        let result = try run(["hash", "--format", "jsonl", FixturePaths.images.path])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        let lines = result.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 57, "every decodable fixture, one JSON line each")
+        let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
+        XCTAssertEqual(Set(first.keys), ["path", "width", "height", "ahash", "dhash", "phash"])
+        let errors = result.stderr.split(separator: "\n").filter { !$0.contains("warning") && !$0.contains("file(s)") }
+        XCTAssertEqual(errors.count, 8, result.stderr)  // folder walk skips .gif/.bmp by extension
+        for line in errors { XCTAssertTrue(line.hasPrefix(FixturePaths.images.path + "/broken/"), String(line)) }
+    }
+
+    func testAllGoodExitsZeroAndAllBadExitsTwo() throws {
+        let good = try run(["hash", "-a", "phash", "-f", "csv", FixturePaths.image("jpeg/photo-city.jpg")])
+        XCTAssertEqual(good.status, 0, good.stderr)
+        XCTAssertEqual(good.stdout.split(separator: "\n").first, "path,width,height,phash")
+        XCTAssertTrue(good.stderr.isEmpty, "quiet when all is well and stderr is not a terminal: \(good.stderr)")
+        let bad = try run(["hash", FixturePaths.image("broken/empty.jpg"), FixturePaths.image("broken/unsupported.gif")])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("empty.jpg: file is empty"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("unsupported.gif: unsupported format: GIF"), bad.stderr)
+    }
+
+    func testUsageErrors() throws {
+        XCTAssertEqual(try run(["hash", "--size", "1", "x.jpg"]).status, 64)
+        XCTAssertEqual(try run(["hash", "--algorithm", "nope", "x.jpg"]).status, 64)
+    }
+}
