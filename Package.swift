@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "CLookalikeNative", dependencies: ["CPNG"],
                 cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Lookalike",
-                dependencies: ["CTurboJPEG", "CFFTW", "COpenBLAS", "CLookalikeNative"]),
+                dependencies: ["CTurboJPEG", "CFFTW", "CLookalikeNative"]),
         .executableTarget(name: "LookalikeCLI", dependencies: [
             "Lookalike",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

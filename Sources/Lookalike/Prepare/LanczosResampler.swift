@@ -1,4 +1,5 @@
 import CLookalikeNative
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -22,13 +23,28 @@ public enum LanczosResampler {
     }
 
     /// Per-output-pixel source window (first index, count) and fixed-point weights, `ksize` per pixel.
-    struct Coefficients {
+    struct Coefficients: Sendable {
         var ksize: Int
         var bounds: [Int32]
         var weights: [Int32]
     }
 
+    /// Weights depend only on the two sizes, and folders tend to repeat sizes: computing them (thousands of
+    /// sin calls) cost as much as the resampling itself, so they are kept, a bounded number of them.
+    private static let cache = Mutex<[SIMD2<Int>: Coefficients]>([:])
+
     static func coefficients(inSize: Int, outSize: Int) -> Coefficients {
+        let key = SIMD2(inSize, outSize)
+        if let hit = cache.withLock({ $0[key] }) { return hit }
+        let made = computeCoefficients(inSize: inSize, outSize: outSize)
+        cache.withLock { table in
+            if table.count >= 512 { table.removeAll(keepingCapacity: true) }
+            table[key] = made
+        }
+        return made
+    }
+
+    static func computeCoefficients(inSize: Int, outSize: Int) -> Coefficients {
         let in0 = 0.0, in1 = Double(Float(inSize))
         let scale = (in1 - in0) / Double(outSize)
         let filterscale = max(scale, 1.0)
