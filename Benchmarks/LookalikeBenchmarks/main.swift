@@ -50,7 +50,7 @@ func rawDecoder(format: TJPF, denominator: Int32) -> (String) -> Void {
             var w: Int32 = 0, h: Int32 = 0, ss: Int32 = 0, cs: Int32 = 0
             guard tjDecompressHeader3(handle.value, base, UInt(raw.count), &w, &h, &ss, &cs) == 0 else { return }
             let sw = (w + denominator - 1) / denominator, sh = (h + denominator - 1) / denominator
-            let channels = format == TJPF_GRAY ? 1 : 3
+            let channels = format == TJPF_GRAY ? 1 : (format == TJPF_RGBX ? 4 : 3)
             var out = [UInt8](repeating: 0, count: Int(sw * sh) * channels)
             _ = tjDecompress2(handle.value, base, UInt(raw.count), &out, sw, 0, sh, Int32(format.rawValue), 0)
         }
@@ -73,6 +73,7 @@ func lookalike(methods: [String], fast: Bool, workers: Int) -> Double {
 
 nonisolated(unsafe) let decoders: [(String, () -> ((String) -> Void))] = [
     ("turbojpeg-rgb-full", { rawDecoder(format: TJPF_RGB, denominator: 1) }),
+    ("turbojpeg-rgbx-full", { rawDecoder(format: TJPF_RGBX, denominator: 1) }),
     ("turbojpeg-gray-full", { rawDecoder(format: TJPF_GRAY, denominator: 1) }),
     ("turbojpeg-gray-1/8", { rawDecoder(format: TJPF_GRAY, denominator: 8) }),
 ]
