@@ -12,7 +12,7 @@ if [ -z "${1:-}" ] && [ ! -f bench-out/corpus/photo-0999.jpg ]; then
 fi
 cores=$(nproc)
 out=$(mktemp)
-.build/release/LookalikeBenchmarks "$folder" --jobs "$cores" | tee "$out" >&2
+.build/release/LookalikeBenchmarks hash "$folder" --jobs "$cores" | tee "$out" >&2
 ih_phash=$("$PY" Scripts/imagehash_reference.py "$folder" --time --time-hashes phash | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["images_per_s"])')
 ih_all=$("$PY" Scripts/imagehash_reference.py "$folder" --time --time-hashes all | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["images_per_s"])')
 ih_draft=$("$PY" Scripts/imagehash_reference.py "$folder" --time --draft | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["images_per_s"])')
