@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // C libraries, each behind a system-library module; only Sources/Lookalike/*/Native*.swift wrappers import them.
@@ -24,7 +25,8 @@ let package = Package(
         .target(name: "CLookalikeNative", dependencies: ["CPNG"],
                 cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Lookalike",
-                dependencies: ["CTurboJPEG", "CFFTW", "CLookalikeNative"]),
+                dependencies: ["CTurboJPEG", "CFFTW", "CLookalikeNative",
+                               .product(name: "HeapModule", package: "swift-collections")]),
         .executableTarget(name: "LookalikeCLI", dependencies: [
             "Lookalike",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

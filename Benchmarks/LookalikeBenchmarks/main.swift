@@ -6,6 +6,7 @@ import Foundation
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "hash": hashBenchmark(arguments.dropFirst())
+case "hamming": hammingBenchmark(arguments.dropFirst())
 default:
     FileHandle.standardError.write("usage: LookalikeBenchmarks hash|hamming|cosine ...\n".data(using: .utf8)!)
     exit(64)

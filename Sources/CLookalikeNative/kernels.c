@@ -110,3 +110,36 @@ uint64_t lk_hamming(const uint64_t *a, const uint64_t *b, size_t words) {
     for (size_t i = 0; i < words; i++) d += (uint64_t)__builtin_popcountll(a[i] ^ b[i]);
     return d;
 }
+
+/* Popcount-heavy loops get an extra clone for AVX-512 VPOPCNTDQ (Zen 4/5, Ice Lake and later). */
+#if defined(__x86_64__) && defined(__clang__)
+#define LK_POPCOUNT_MULTIVERSION \
+    __attribute__((target_clones("avx512vpopcntdq,avx512f,avx512vl,avx512bw,popcnt", "arch=x86-64-v3", "popcnt", "default")))
+#else
+#define LK_POPCOUNT_MULTIVERSION
+#endif
+
+LK_POPCOUNT_MULTIVERSION
+void lk_hamming_distances64(const uint64_t *codes, size_t count, uint64_t query, uint8_t *out) {
+    for (size_t j = 0; j < count; j++) out[j] = (uint8_t)__builtin_popcountll(codes[j] ^ query);
+}
+
+LK_POPCOUNT_MULTIVERSION
+size_t lk_hamming_within64(const uint64_t *codes, size_t start, size_t end, uint64_t query, int radius,
+                           uint32_t *out_index, uint8_t *out_distance) {
+    /* Distances for a block first (vectorises), then the rare hits. */
+    uint8_t d[256];
+    size_t found = 0;
+    for (size_t b = start; b < end; b += 256) {
+        size_t n = end - b < 256 ? end - b : 256;
+        for (size_t j = 0; j < n; j++) d[j] = (uint8_t)__builtin_popcountll(codes[b + j] ^ query);
+        for (size_t j = 0; j < n; j++) {
+            if (d[j] <= radius) {
+                out_index[found] = (uint32_t)(b + j);
+                out_distance[found] = d[j];
+                found++;
+            }
+        }
+    }
+    return found;
+}

@@ -50,3 +50,32 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(try run(["hash", "--algorithm", "nope", "x.jpg"]).status, 64)
     }
 }
+
+extension CommandLineTests {
+    func testGroupFindsTheEightOrientationsOfEachPicture() throws {
+        let result = try run(["group", "-f", "csv", FixturePaths.image("orient")])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let rows = result.stdout.split(separator: "\n").dropFirst()
+        XCTAssertEqual(rows.count, 16)
+        XCTAssertEqual(Set(rows.map { $0.split(separator: ",")[0] }), ["1", "2"])
+        XCTAssertEqual(rows.filter { $0.contains(",keep,") }.count, 2)
+        // Without applying EXIF orientation, the rotated copies no longer match.
+        let raw = try run(["group", "-f", "csv", "--ignore-orientation", FixturePaths.image("orient")])
+        XCTAssertLessThan(raw.stdout.split(separator: "\n").count - 1, 16)
+    }
+
+    func testEvaluateScoresALabelledFolder() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookalike-eval-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var csv = "path,group,view\n"
+        for o in 1...8 { csv += "\(FixturePaths.image("orient/jpeg-o\(o).jpg")),jpeg,catalogue\n" }
+        for o in 1...8 { csv += "\(FixturePaths.image("orient/png-o\(o).png")),png,catalogue\n" }
+        try csv.write(to: dir.appendingPathComponent("labels.csv"), atomically: true, encoding: .utf8)
+        let result = try run(["evaluate", "-m", "phash", dir.appendingPathComponent("labels.csv").path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("16 images, 2 products"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("1.000 (1.000 / 1.000)"), result.stdout)
+    }
+}

@@ -60,4 +60,12 @@ void lk_resample_vertical(const uint8_t *in, size_t in_stride, int width,
 /* Hamming distance between two bit codes of `words` 64-bit words. */
 uint64_t lk_hamming(const uint64_t *a, const uint64_t *b, size_t words);
 
+/* Hamming distance from `query` to each of `count` 64-bit codes. */
+void lk_hamming_distances64(const uint64_t *codes, size_t count, uint64_t query, uint8_t *out);
+
+/* Indices j in [start, end) with popcount(codes[j] ^ query) <= radius, and their distances; returns how many.
+   out_index and out_distance need room for end - start entries. */
+size_t lk_hamming_within64(const uint64_t *codes, size_t start, size_t end, uint64_t query, int radius,
+                           uint32_t *out_index, uint8_t *out_distance);
+
 #endif

@@ -23,17 +23,24 @@ public enum MethodCatalog {
         public let name: String
         public let summary: String
         public let metric: DistanceMetric
+        /// Default grouping threshold for a hash size of 8 (bits) or for the vector (1 - cos); see the README
+        /// for the measurement behind each value. Bit thresholds scale with the code length.
+        public let threshold: Float
         public let make: @Sendable (MethodOptions) -> any DescriptorMethod
+
+        public func defaultThreshold(_ options: MethodOptions) -> Float {
+            metric == .hamming ? (threshold * Float(options.hashSize * options.hashSize) / 64).rounded(.down) : threshold
+        }
     }
 
     public static let all: [Entry] = [
-        Entry(name: "ahash", summary: "average hash (imagehash.average_hash)", metric: .hamming) {
+        Entry(name: "ahash", summary: "average hash (imagehash.average_hash)", metric: .hamming, threshold: 6) {
             AverageHashMethod(size: $0.hashSize)
         },
-        Entry(name: "dhash", summary: "difference hash, horizontal (imagehash.dhash)", metric: .hamming) {
+        Entry(name: "dhash", summary: "difference hash, horizontal (imagehash.dhash)", metric: .hamming, threshold: 10) {
             DifferenceHashMethod(size: $0.hashSize)
         },
-        Entry(name: "phash", summary: "DCT perceptual hash (imagehash.phash)", metric: .hamming) {
+        Entry(name: "phash", summary: "DCT perceptual hash (imagehash.phash)", metric: .hamming, threshold: 10) {
             DCTHashMethod(size: $0.hashSize)
         },
     ]

@@ -1,0 +1,95 @@
+import Foundation
+
+/// Ground truth from a `labels.csv` with columns path,group[,view]: which images show the same product.
+/// Paths are relative to the CSV's folder unless absolute.
+public struct LabelSet: Sendable {
+    public let paths: [String]
+    public let groups: [String]
+    public let views: [String]
+
+    public struct ParseError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public init(paths: [String], groups: [String], views: [String]? = nil) {
+        self.paths = paths
+        self.groups = groups
+        self.views = views ?? Array(repeating: "", count: paths.count)
+    }
+
+    public init(csvAt file: String) throws {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw ParseError(description: "\(file): cannot read the labels file")
+        }
+        let base = URL(fileURLWithPath: file).deletingLastPathComponent()
+        var lines = text.split(whereSeparator: \.isNewline).map(String.init)
+        guard let header = lines.first?.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }),
+              let pathColumn = header.firstIndex(of: "path"), let groupColumn = header.firstIndex(of: "group") else {
+            throw ParseError(description: "\(file): the first line must name the columns, with at least path and group")
+        }
+        let viewColumn = header.firstIndex(of: "view")
+        lines.removeFirst()
+        var paths: [String] = [], groups: [String] = [], views: [String] = []
+        for (n, line) in lines.enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count > max(pathColumn, groupColumn) else {
+                throw ParseError(description: "\(file):\(n + 2): expected \(header.count) columns")
+            }
+            let path = fields[pathColumn]
+            paths.append(path.hasPrefix("/") ? path : base.appendingPathComponent(path).path)
+            groups.append(fields[groupColumn])
+            views.append(viewColumn.map { $0 < fields.count ? fields[$0] : "" } ?? "")
+        }
+        self.init(paths: paths, groups: groups, views: views)
+    }
+}
+
+/// Pairwise precision, recall and F1 of a clustering against labels: a pair of images counts as predicted
+/// together when they share a cluster, and as truly together when they share a label.
+public struct PairwiseScore: Sendable, Equatable {
+    public let precision: Double
+    public let recall: Double
+    public var f1: Double { precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall) }
+
+    public init(clusters: [[Int]], labels: [String]) {
+        var truePairs = 0
+        var byLabel: [String: Int] = [:]
+        for l in labels { byLabel[l, default: 0] += 1 }
+        for c in byLabel.values { truePairs += c * (c - 1) / 2 }
+        var predicted = 0, correct = 0
+        for cluster in clusters {
+            predicted += cluster.count * (cluster.count - 1) / 2
+            var inCluster: [String: Int] = [:]
+            for i in cluster { inCluster[labels[i], default: 0] += 1 }
+            for c in inCluster.values { correct += c * (c - 1) / 2 }
+        }
+        precision = predicted == 0 ? 1 : Double(correct) / Double(predicted)
+        recall = truePairs == 0 ? 1 : Double(correct) / Double(truePairs)
+    }
+}
+
+/// BCubed precision, recall and F1 (Bagga & Baldwin 1998): per image, the share of its cluster that carries its
+/// label, and the share of its label that sits in its cluster, averaged over images.
+public struct BCubedScore: Sendable, Equatable {
+    public let precision: Double
+    public let recall: Double
+    public var f1: Double { precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall) }
+
+    public init(clusters: [[Int]], labels: [String]) {
+        var labelSize: [String: Int] = [:]
+        for l in labels { labelSize[l, default: 0] += 1 }
+        var p = 0.0, r = 0.0, n = 0
+        for cluster in clusters {
+            var inCluster: [String: Int] = [:]
+            for i in cluster { inCluster[labels[i], default: 0] += 1 }
+            for i in cluster {
+                let same = Double(inCluster[labels[i]]!)
+                p += same / Double(cluster.count)
+                r += same / Double(labelSize[labels[i]]!)
+                n += 1
+            }
+        }
+        precision = n == 0 ? 1 : p / Double(n)
+        recall = n == 0 ? 1 : r / Double(n)
+    }
+}

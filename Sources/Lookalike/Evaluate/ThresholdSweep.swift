@@ -1,0 +1,37 @@
+/// Scores one method and clustering rule over a range of thresholds on a labelled set.
+public struct ThresholdSweep: Sendable {
+    public struct Row: Sendable {
+        public let threshold: Float
+        public let pairwise: PairwiseScore
+        public let bcubed: BCubedScore
+        public let groups: Int
+    }
+
+    public let rows: [Row]
+    /// Recall@1: the share of images (with at least one other image of their product) whose nearest
+    /// neighbour shows the same product.
+    public let recallAt1: Double
+
+    public var best: Row? { rows.max { ($0.pairwise.f1, -$0.threshold) < ($1.pairwise.f1, -$1.threshold) } }
+
+    public init(descriptors: [Descriptor], labels: [String], rule: ClusteringRule, thresholds: [Float],
+                workers: Int? = nil) {
+        let index = DescriptorSearch.index(descriptors, workers: workers)
+        let distance: (Int, Int) -> Float = { DescriptorSearch.distance(descriptors[$0], descriptors[$1]) }
+        rows = thresholds.map { t in
+            let clusters = Clusterer(rule: rule, threshold: t).clusters(index, distance: distance)
+            return Row(threshold: t, pairwise: PairwiseScore(clusters: clusters, labels: labels),
+                       bcubed: BCubedScore(clusters: clusters, labels: labels),
+                       groups: clusters.filter { $0.count > 1 }.count)
+        }
+        var counts: [String: Int] = [:]
+        for l in labels { counts[l, default: 0] += 1 }
+        let nearest = index.nearest(k: 1)
+        var eligible = 0, hits = 0
+        for (i, n) in nearest.enumerated() where counts[labels[i]]! > 1 {
+            eligible += 1
+            if let first = n.first, labels[first.index] == labels[i] { hits += 1 }
+        }
+        recallAt1 = eligible == 0 ? 0 : Double(hits) / Double(eligible)
+    }
+}

@@ -1,0 +1,47 @@
+/// How neighbour pairs become groups.
+public enum ClusteringRule: String, Sendable, CaseIterable {
+    /// Connected components of the pairs within the threshold (single linkage: can chain).
+    case components
+    /// The seed documents' rule, kept as a reference: each image with its 5 nearest neighbours within the
+    /// cutoff (and at least its nearest one, whatever its distance), overlapping lists merged.
+    case seed
+    /// Average linkage: clusters merge only while the mean distance over all their cross pairs stays within
+    /// the threshold, so a chain of close pairs does not pull distant images together.
+    case linkage
+}
+
+/// Turns one method's neighbour search into clusters of item indices.
+public struct Clusterer {
+    public let rule: ClusteringRule
+    public let threshold: Float
+    /// Neighbours per image for the seed rule (5 in the original).
+    public var seedNeighbours = 5
+
+    public init(rule: ClusteringRule, threshold: Float) {
+        self.rule = rule
+        self.threshold = threshold
+    }
+
+    /// Clusters of `index.count` items, each sorted, ordered by smallest member; singletons included.
+    /// `distance(i, j)` must agree with the index's metric (linkage computes exact cross-cluster means with it).
+    public func clusters(_ index: any NeighbourIndex, distance: (Int, Int) -> Float) -> [[Int]] {
+        var sets = UnionFind(count: index.count)
+        switch rule {
+        case .components:
+            for p in index.pairs(within: threshold) { sets.union(p.i, p.j) }
+            return sets.sets()
+        case .seed:
+            for (i, neighbours) in index.nearest(k: seedNeighbours).enumerated() {
+                for (rank, n) in neighbours.enumerated() where rank == 0 || n.distance <= threshold {
+                    sets.union(i, n.index)
+                }
+            }
+            return sets.sets()
+        case .linkage:
+            let pairs = index.pairs(within: threshold)
+            return withoutActuallyEscaping(distance) { distance in
+                AverageLinkage(count: index.count, pairs: pairs, threshold: threshold, distance: distance).run()
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+/// One group of images of the same product: the representative first, then the others by distance to it.
+public struct ImageGroup: Sendable, Equatable {
+    public struct Member: Sendable, Equatable {
+        public let image: Int
+        /// Distance to the representative under the grouping method (0 for the representative).
+        public let distance: Float
+    }
+
+    public let members: [Member]
+    public var representative: Int { members[0].image }
+}
+
+/// The outcome of grouping: the images, their groups (two or more members), and the rest left alone.
+public struct GroupingReport: Sendable {
+    public let method: String
+    public let metric: DistanceMetric
+    public let rule: ClusteringRule
+    public let threshold: Float
+    public let keep: KeepPolicy
+    public let images: [ImageFacts]
+    /// Largest first, then by representative path.
+    public let groups: [ImageGroup]
+    public let singletons: [Int]
+
+    /// Groups the images from one method's descriptors (`descriptors[i]` belongs to `images[i]`).
+    public init(method: String, images: [ImageFacts], descriptors: [Descriptor], rule: ClusteringRule,
+                threshold: Float, keep: KeepPolicy = .standard, workers: Int? = nil) {
+        precondition(images.count == descriptors.count)
+        self.method = method
+        self.metric = descriptors.first?.metric ?? .hamming
+        self.rule = rule
+        self.threshold = threshold
+        self.keep = keep
+        self.images = images
+        let index = DescriptorSearch.index(descriptors, workers: workers)
+        let clusters = Clusterer(rule: rule, threshold: threshold)
+            .clusters(index) { DescriptorSearch.distance(descriptors[$0], descriptors[$1]) }
+        var groups: [ImageGroup] = []
+        var singletons: [Int] = []
+        for cluster in clusters {
+            guard cluster.count > 1 else { singletons.append(cluster[0]); continue }
+            let representative = cluster.min { keep.prefers(images[$0], over: images[$1]) }!
+            let members = cluster.map {
+                ImageGroup.Member(image: $0, distance: $0 == representative ? 0
+                                  : DescriptorSearch.distance(descriptors[representative], descriptors[$0]))
+            }.sorted { ($0.image != representative ? 1 : 0, $0.distance, images[$0.image].path)
+                < ($1.image != representative ? 1 : 0, $1.distance, images[$1.image].path) }
+            groups.append(ImageGroup(members: members))
+        }
+        self.groups = groups.sorted {
+            ($0.members.count, images[$1.representative].path) > ($1.members.count, images[$0.representative].path)
+        }
+        self.singletons = singletons
+    }
+}

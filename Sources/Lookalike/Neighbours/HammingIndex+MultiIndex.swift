@@ -1,0 +1,110 @@
+import CLookalikeNative
+import Foundation
+
+extension HammingIndex {
+    /// One chunk of the code: its bit range, and the items sorted by the chunk's value with bucket offsets.
+    struct ChunkTable {
+        var shift: UInt64
+        var bits: Int
+        var radius: Int
+        var offsets: [UInt32]   // 2^bits + 1
+        var items: [UInt32]     // item indices sorted by chunk value
+        var mask: UInt64 { (bits == 64 ? ~0 : (UInt64(1) << UInt64(bits)) - 1) << shift }
+        func value(_ code: UInt64) -> Int { Int((code >> shift) & ((UInt64(1) << UInt64(bits)) - 1)) }
+    }
+
+    /// Chunk count: about log2(n) bits per chunk keeps buckets near one item each, so the work per query is
+    /// the number of nearby keys, not n.
+    static func chunkCount(items: Int, radius: Int) -> Int {
+        let bitsWanted = max(8, min(24, Int(log2(Double(max(items, 2))).rounded())))
+        return (64 + bitsWanted - 1) / bitsWanted
+    }
+
+    func multiIndexPairs(within r: Int) -> [NeighbourPair] {
+        precondition(wordsPerCode == 1)
+        let n = count
+        let m = Self.chunkCount(items: n, radius: r)
+        // Chunk c covers `bits[c]` bits; radii floor(r / m) each (pigeonhole: m * (floor(r/m) + 1) > r).
+        var tables: [ChunkTable] = []
+        var shift = 0
+        for c in 0..<m {
+            let bits = 64 / m + (c < 64 % m ? 1 : 0)
+            tables.append(buildTable(shift: shift, bits: bits, radius: r / m))
+            shift += bits
+        }
+        // Flip masks per chunk: every pattern of at most `radius` bits within the chunk's width.
+        let flips = tables.map { Self.patterns(bits: $0.bits, maxWeight: $0.radius) }
+
+        let chunks = Parallel.mapChunks(count: n, workers: workers) { range -> [NeighbourPair] in
+            var out: [NeighbourPair] = []
+            var found: [(Int, UInt8)] = []
+            codes.withUnsafeBufferPointer { code in
+                for i in range {
+                    let q = code[i]
+                    found.removeAll(keepingCapacity: true)
+                    for (c, table) in tables.enumerated() {
+                        let qv = table.value(q)
+                        for flip in flips[c] {
+                            let key = qv ^ flip
+                            let lo = Int(table.offsets[key]), hi = Int(table.offsets[key + 1])
+                            if lo == hi { continue }
+                            for p in lo..<hi {
+                                let j = Int(table.items[p])
+                                if j <= i { continue }
+                                let x = q ^ code[j]
+                                let d = x.nonzeroBitCount
+                                if d > r { continue }
+                                // Report the pair from the first chunk that finds it only.
+                                var seenEarlier = false
+                                for e in 0..<c where (x & tables[e].mask).nonzeroBitCount <= tables[e].radius {
+                                    seenEarlier = true
+                                    break
+                                }
+                                if !seenEarlier { found.append((j, UInt8(d))) }
+                            }
+                        }
+                    }
+                    found.sort { $0.0 < $1.0 }
+                    for (j, d) in found { out.append(NeighbourPair(i: i, j: j, distance: Float(d))) }
+                }
+            }
+            return out
+        }
+        return chunks.flatMap { $0 }
+    }
+
+    private func buildTable(shift: Int, bits: Int, radius: Int) -> ChunkTable {
+        var table = ChunkTable(shift: UInt64(shift), bits: bits, radius: radius, offsets: [], items: [])
+        let buckets = 1 << bits
+        var counts = [UInt32](repeating: 0, count: buckets + 1)
+        for i in 0..<count { counts[table.value(codes[i]) + 1] += 1 }
+        for b in 0..<buckets { counts[b + 1] += counts[b] }
+        var cursor = counts
+        var items = [UInt32](repeating: 0, count: count)
+        for i in 0..<count {
+            let v = table.value(codes[i])
+            items[Int(cursor[v])] = UInt32(i)
+            cursor[v] += 1
+        }
+        table.offsets = counts
+        table.items = items
+        return table
+    }
+
+    /// All values of `bits` bits with at most `maxWeight` bits set, lightest first.
+    static func patterns(bits: Int, maxWeight: Int) -> [Int] {
+        var result = [0]
+        var frontier = [(value: 0, lowest: bits)]  // extend only below the lowest set bit: each pattern once
+        for _ in 0..<min(maxWeight, bits) {
+            var next: [(value: Int, lowest: Int)] = []
+            for (value, lowest) in frontier {
+                for b in 0..<lowest {
+                    next.append((value | 1 << b, b))
+                }
+            }
+            result += next.map(\.value)
+            frontier = next
+        }
+        return result
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import Lookalike
+
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Score methods and clustering rules on a labelled folder (labels.csv: path,group[,view]).",
+        discussion: """
+        For each method and rule, sweeps the threshold and prints the best pairwise F1 with its precision and \
+        recall, BCubed F1, the number of groups, and Recall@1 (is each image's nearest neighbour the same product?). \
+        The best threshold is chosen on the same labels it is scored on: an optimistic, in-sample figure.
+
+        Examples:
+          lookalike evaluate ../shared/data/seed-product-grouping/labels.csv
+          lookalike evaluate --method phash --cluster all --verbose labels.csv
+        """
+    )
+
+    @Argument(help: "A labels.csv with columns path,group[,view]; paths relative to its folder.")
+    var labels: String
+
+    @Option(name: [.short, .long], help: "Methods, comma-separated, or all.")
+    var method: String = "all"
+
+    @Option(help: "Clustering rules, comma-separated (components, seed, linkage), or all.")
+    var cluster: String = "components"
+
+    @Option(help: "Hash size.")
+    var size: Int = 8
+
+    @Option(help: "Thresholds to try for bit codes: FIRST:LAST (inclusive, step 1).")
+    var bits: String = "0:24"
+
+    @Flag(help: "Print every threshold, not only the best.")
+    var verbose = false
+
+    @Option(name: [.short, .long], help: "Worker threads (default: all cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func run() throws {
+        let console = Console()
+        let set: LabelSet
+        do { set = try LabelSet(csvAt: labels) } catch { console.error("\(error)"); throw ExitStatus.noneProcessed }
+        let entries = method == "all" ? MethodCatalog.all : try method.split(separator: ",").map { name in
+            guard let e = MethodCatalog.entry(named: String(name)) else { throw ValidationError("unknown method '\(name)'") }
+            return e
+        }
+        let rules = cluster == "all" ? ClusteringRule.allCases : try cluster.split(separator: ",").map { name in
+            guard let r = ClusteringRule(rawValue: String(name)) else { throw ValidationError("unknown rule '\(name)'") }
+            return r
+        }
+        let range = bits.split(separator: ":").compactMap { Int($0) }
+        guard range.count == 2, range[0] <= range[1] else { throw ValidationError("--bits wants FIRST:LAST") }
+
+        let methods = entries.map { $0.make(MethodOptions(hashSize: size)) }
+        var descriptors: [[Descriptor]] = Array(repeating: [], count: methods.count)
+        var labelsKept: [String] = []
+        var failed = 0
+        DescriptionRun(methods: methods, workers: jobs).run(paths: set.paths) { outcome in
+            switch outcome.result {
+            case .success(let record):
+                for m in methods.indices { descriptors[m].append(record.descriptors[m]) }
+                labelsKept.append(set.groups[outcome.index])
+            case .failure(let error):
+                console.error(error.description)
+                failed += 1
+            }
+        }
+        console.out("# \(labelsKept.count) images, \(Set(labelsKept).count) products (\(labels))\n")
+        console.out("method      rule        threshold  pairwise F1 (P / R)     BCubed F1  groups  Recall@1\n")
+        for (m, entry) in entries.enumerated() {
+            let thresholds: [Float] = entry.metric == .hamming
+                ? (range[0]...range[1]).map(Float.init)
+                : stride(from: 0.02, through: 1.0, by: 0.02).map { Float($0) }
+            for rule in rules {
+                let sweep = ThresholdSweep(descriptors: descriptors[m], labels: labelsKept, rule: rule,
+                                           thresholds: thresholds, workers: jobs)
+                let rows = verbose ? sweep.rows : [sweep.best].compactMap { $0 }
+                for row in rows {
+                    let t = entry.metric == .hamming ? String(Int(row.threshold)) : String(format: "%.2f", row.threshold)
+                    console.out(entry.name.padded(11) + " " + rule.rawValue.padded(11) + " " + t.padded(9, left: true)
+                        + String(format: "  %.3f (%.3f / %.3f)    %.3f   %6d    %.3f\n", row.pairwise.f1,
+                                 row.pairwise.precision, row.pairwise.recall, row.bcubed.f1, row.groups, sweep.recallAt1))
+                }
+            }
+        }
+        try finish(processed: labelsKept.count, failed: failed, console: console, verb: "read")
+    }
+}
+
+extension String {
+    func padded(_ width: Int, left: Bool = false) -> String {
+        let fill = String(repeating: " ", count: max(0, width - count))
+        return left ? fill + self : self + fill
+    }
+}

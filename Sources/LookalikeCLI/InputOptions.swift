@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Lookalike
+
+/// Options every command that reads images shares: what to read and how to decode it.
+struct InputOptions: ParsableArguments {
+    @Argument(help: "Image files and folders.")
+    var paths: [String]
+
+    @Option(help: "Hash size: size x size bits (imagehash's hash_size, at least 2).")
+    var size: Int = 8
+
+    @Flag(help: "Fast mode: reduced-scale JPEG decoding and luma from the decoder (not imagehash-exact).")
+    var fast = false
+
+    @Flag(help: "Use the stored pixels without applying EXIF orientation (what imagehash does).")
+    var ignoreOrientation = false
+
+    @Option(help: "Refuse images with more pixels than this (against decompression bombs).")
+    var maxPixels: Int = DecodeOptions.defaultMaxPixels
+
+    @Option(help: "File extensions to take from folders (comma-separated).")
+    var extensions: String = "jpg,jpeg,jpe,jfif,png"
+
+    @Flag(help: "Follow symbolic links inside folders.")
+    var followSymlinks = false
+
+    @Option(name: [.short, .long], help: "Worker threads (default: all cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard size >= 2 else { throw ValidationError("--size must be at least 2 (got \(size))") }
+        guard size <= 64 else { throw ValidationError("--size must be at most 64 (got \(size))") }
+        guard maxPixels > 0 else { throw ValidationError("--max-pixels must be positive") }
+        guard jobs > 0 else { throw ValidationError("--jobs must be positive") }
+    }
+
+    var methodOptions: MethodOptions { MethodOptions(hashSize: size) }
+
+    /// Collects the files and runs `methods` over them; `deliver` sees each success in input order.
+    /// Failures and warnings go to stderr with the progress bar cleared. Returns (processed, failed).
+    func describe(methods: [any DescriptorMethod], console: Console,
+                  deliver: (ImageRecord) -> Void) -> (processed: Int, failed: Int) {
+        let collector = FileCollector(extensions: Set(extensions.split(separator: ",").map(String.init)),
+                                      followSymlinks: followSymlinks)
+        let collection = collector.collect(paths)
+        for error in collection.errors { console.error(error.description) }
+        // Fast mode keeps at least twice the largest thumbnail (phash's 4 x size) on the shorter side.
+        let decodeOptions = DecodeOptions(maxPixels: maxPixels, reducedLumaMinSide: fast ? 8 * size : nil)
+        let run = DescriptionRun(methods: methods, decodeOptions: decodeOptions,
+                                 applyOrientation: !ignoreOrientation, workers: jobs)
+        var progress = ProgressBar(total: collection.files.count, console: console)
+        var failures = collection.errors.count
+        var processed = 0
+        run.run(paths: collection.files) { outcome in
+            for warning in outcome.warnings { progress.clear(); console.error(warning) }
+            switch outcome.result {
+            case .success(let record):
+                deliver(record)
+                processed += 1
+            case .failure(let error):
+                progress.clear()
+                console.error(error.description)
+                failures += 1
+            }
+            progress.advance()
+        }
+        progress.finish()
+        if processed == 0 && collection.files.isEmpty && failures == 0 {
+            console.error("no image files found in \(paths.joined(separator: " "))")
+        }
+        return (processed, failures)
+    }
+}
+
+/// Exit status from the counts, shared by every command (see the README).
+func finish(processed: Int, failed: Int, console: Console, verb: String) throws {
+    console.flush()
+    if processed == 0 { throw ExitStatus.noneProcessed }
+    if failed > 0 {
+        console.error("\(failed) file(s) could not be \(verb); \(processed) \(verb)")
+        throw ExitStatus.someFailed
+    }
+}
