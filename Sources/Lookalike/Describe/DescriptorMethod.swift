@@ -34,13 +34,13 @@ public enum MethodCatalog {
     }
 
     public static let all: [Entry] = [
-        Entry(name: "ahash", summary: "average hash (imagehash.average_hash)", metric: .hamming, threshold: 6) {
+        Entry(name: "ahash", summary: "average hash (imagehash.average_hash)", metric: .hamming, threshold: 1) {
             AverageHashMethod(size: $0.hashSize)
         },
-        Entry(name: "dhash", summary: "difference hash, horizontal (imagehash.dhash)", metric: .hamming, threshold: 10) {
+        Entry(name: "dhash", summary: "difference hash, horizontal (imagehash.dhash)", metric: .hamming, threshold: 4) {
             DifferenceHashMethod(size: $0.hashSize)
         },
-        Entry(name: "phash", summary: "DCT perceptual hash (imagehash.phash)", metric: .hamming, threshold: 10) {
+        Entry(name: "phash", summary: "DCT perceptual hash (imagehash.phash)", metric: .hamming, threshold: 4) {
             DCTHashMethod(size: $0.hashSize)
         },
     ]
