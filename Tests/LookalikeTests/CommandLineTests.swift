@@ -4,7 +4,7 @@ import XCTest
 /// The `lookalike` binary end to end: exit codes, stdout records, stderr messages.
 /// Needs the executable built first (`swift build`), as the README's test command does.
 final class CommandLineTests: XCTestCase {
-    func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
         let binary = FixturePaths.repositoryRoot.appendingPathComponent(".build/debug/lookalike")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw XCTSkip("build the CLI first: swift build (looked for \(binary.path))")
@@ -12,6 +12,8 @@ final class CommandLineTests: XCTestCase {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardInput = FileHandle.nullDevice
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -77,5 +79,62 @@ extension CommandLineTests {
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.contains("16 images, 2 products"), result.stdout)
         XCTAssertTrue(result.stdout.contains("1.000 (1.000 / 1.000)"), result.stdout)
+    }
+}
+
+extension CommandLineTests {
+    func makeDuplicates() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookalike-cli-dedupe-\(getpid())-\(name.hashValue)")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("photos/deep/er"), withIntermediateDirectories: true)
+        let source = FixturePaths.image("jpeg/photo-product.jpg")
+        for name in ["keep.jpg", "c1.jpg", "deep/c2.jpg", "deep/er/c3.jpg", "deep/er/c4.jpg"] {
+            try FileManager.default.copyItem(atPath: source, toPath: dir.appendingPathComponent("photos/" + name).path)
+        }
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_000_000)],
+                                              ofItemAtPath: dir.appendingPathComponent("photos/keep.jpg").path)
+        return dir
+    }
+
+    func files(_ dir: URL) -> Set<String> {
+        Set((FileManager.default.enumerator(atPath: dir.path)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".jpg") })
+    }
+
+    func testKilledHalfWayTheManifestStillMatchesTheDiskAndUndoRestores() throws {
+        let dir = try makeDuplicates()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let photos = dir.appendingPathComponent("photos").path, dups = dir.appendingPathComponent("dups").path
+        let before = files(dir.appendingPathComponent("photos"))
+        let manifest = dups + "/m.jsonl"
+        let crashed = try run(["dedupe", "--keep", "oldest", "--move-to", dups, "--manifest", manifest, photos],
+                              environment: ["LOOKALIKE_TEST_CRASH_AFTER": "2"])
+        XCTAssertEqual(crashed.status, 137, crashed.stderr)
+        let lines = try String(contentsOfFile: manifest, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.filter { $0.contains("\"intent\"") }.count, 2)
+        XCTAssertEqual(lines.filter { $0.contains("\"done\"") }.count, 1, "the second move happened but was not recorded")
+        XCTAssertEqual(files(URL(fileURLWithPath: dups)).count, 2, "two files really moved")
+        let undo = try run(["undo", manifest])
+        XCTAssertEqual(undo.status, 0, undo.stderr)
+        XCTAssertEqual(files(dir.appendingPathComponent("photos")), before)
+        XCTAssertTrue(files(URL(fileURLWithPath: dups)).isEmpty)
+    }
+
+    func testDryRunByDefaultAndDeleteNeedsConfirmation() throws {
+        let dir = try makeDuplicates()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let photos = dir.appendingPathComponent("photos").path
+        let before = files(dir.appendingPathComponent("photos"))
+        let dry = try run(["dedupe", photos])
+        XCTAssertEqual(dry.status, 0, dry.stderr)
+        XCTAssertEqual(dry.stdout.split(separator: "\n").count, 4)
+        XCTAssertTrue(dry.stderr.contains("dry run"))
+        let refused = try run(["dedupe", "--delete", photos])
+        XCTAssertEqual(refused.status, 64)
+        XCTAssertEqual(files(dir.appendingPathComponent("photos")), before, "nothing deleted without --yes off a terminal")
+        let manifest = dir.appendingPathComponent("deleted.jsonl").path
+        let deleted = try run(["dedupe", "--delete", "--yes", "--keep", "oldest", "--manifest", manifest, photos])
+        XCTAssertEqual(deleted.status, 0, deleted.stderr)
+        XCTAssertEqual(files(dir.appendingPathComponent("photos")), ["keep.jpg"])
+        XCTAssertEqual(try String(contentsOfFile: manifest, encoding: .utf8).split(separator: "\n").count, 4)
     }
 }

@@ -1,0 +1,176 @@
+import ArgumentParser
+import Foundation
+import Lookalike
+
+struct DedupeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dedupe",
+        abstract: "Find duplicate images and (only when asked) move or delete all but one copy of each.",
+        discussion: """
+        Without --move-to or --delete this is a dry run: it prints each group, the copy it keeps and what it \
+        would do. --move-to DIR moves the other copies into DIR, keeping their paths relative to the folder they \
+        were found in, and writes a manifest; `lookalike undo MANIFEST` puts them back. --delete removes them \
+        (asking first on a terminal; elsewhere it needs --yes) and writes a manifest listing what went.
+        A file that changed since it was read, or whose kept copy changed, is left alone.
+
+        Examples:
+          lookalike dedupe photos/
+          lookalike dedupe --move-to ~/duplicates photos/
+          lookalike undo ~/duplicates/lookalike-manifest-20261124-101500.jsonl
+          lookalike dedupe --method dhash --threshold 2 --keep size,oldest --delete --yes photos/
+        """
+    )
+
+    @OptionGroup var input: InputOptions
+
+    @Option(name: [.short, .long], help: "Method: \(MethodCatalog.names.joined(separator: ", ")).")
+    var method: String = "phash"
+
+    @Option(name: [.short, .long], help: "Distance threshold (bits for hashes); default: the method's documented default.")
+    var threshold: Float?
+
+    @Option(help: "Clustering rule: components, seed or linkage.")
+    var cluster: ClusteringRule = .components
+
+    @Option(help: "Which copy to keep: criteria in order (resolution, size, oldest, newest, shortest).")
+    var keep: String = KeepPolicy.standard.description
+
+    @Option(help: "Move duplicates into this folder (keeping relative paths) and write a manifest there.")
+    var moveTo: String?
+
+    @Flag(help: "Delete duplicates (cannot be undone; the manifest lists them).")
+    var delete = false
+
+    @Flag(help: "With --delete: do not ask (needed when standard input is not a terminal).")
+    var yes = false
+
+    @Flag(help: "Show what --move-to or --delete would do, and do nothing.")
+    var dryRun = false
+
+    @Option(help: "Manifest path (default: in the --move-to folder, or the current folder for --delete).")
+    var manifest: String?
+
+    func validate() throws {
+        guard MethodCatalog.entry(named: method) != nil else { throw ValidationError("unknown method '\(method)'") }
+        guard KeepPolicy(parsing: keep) != nil else { throw ValidationError("--keep: unknown criterion in '\(keep)'") }
+        if moveTo != nil && delete { throw ValidationError("choose one of --move-to and --delete") }
+    }
+
+    func run() throws {
+        let entry = MethodCatalog.entry(named: method)!
+        let console = Console()
+        var facts: [ImageFacts] = []
+        var descriptors: [Descriptor] = []
+        let counts = input.describe(methods: [entry.make(input.methodOptions)], console: console) { record in
+            facts.append(ImageFacts(path: record.path, width: record.width, height: record.height))
+            descriptors.append(record.descriptors[0])
+        }
+        let report = GroupingReport(method: entry.name, images: facts, descriptors: descriptors, rule: cluster,
+                                    threshold: threshold ?? entry.defaultThreshold(input.methodOptions),
+                                    keep: KeepPolicy(parsing: keep)!, workers: input.jobs)
+        let plan = DedupePlan(report: report, roots: input.paths, moveTo: moveTo)
+        let bytes = plan.actions.reduce(0) { $0 + max($1.facts.fileSize, 0) }
+        let acting = (moveTo != nil || delete) && !dryRun
+
+        if !acting {
+            for action in plan.actions {
+                switch action.kind {
+                case .move: console.out("would move  \(action.path)  ->  \(action.target!)   (keeps \(action.kept.path))\n")
+                case .delete where delete: console.out("would delete  \(action.path)   (keeps \(action.kept.path))\n")
+                case .delete: console.out("duplicate  \(action.path)   (of \(action.kept.path), distance \(Int(action.distance)))\n")
+                }
+            }
+            console.flush()
+            console.error("dry run: \(plan.actions.count) duplicate(s) in \(report.groups.count) group(s), \(Self.size(bytes)); "
+                          + (moveTo == nil && !delete ? "use --move-to DIR to move them (undoable)" : "nothing was changed"))
+            try finish(processed: counts.processed, failed: counts.failed, console: console, verb: "read")
+            return
+        }
+        if plan.actions.isEmpty {
+            console.error("no duplicates found; nothing to do")
+            try finish(processed: counts.processed, failed: counts.failed, console: console, verb: "read")
+            return
+        }
+        if delete && !yes {
+            guard isatty(0) == 1 else {
+                console.error("--delete removes \(plan.actions.count) file(s) for good: add --yes to confirm when not on a terminal")
+                throw ExitCode(64)
+            }
+            console.rawError("Delete \(plan.actions.count) duplicate file(s) (\(Self.size(bytes)))? This cannot be undone. [y/N] ")
+            guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
+                console.error("nothing deleted")
+                return
+            }
+        }
+        let stamp = Self.timestamp()
+        let manifestPath = manifest ?? (moveTo.map { URL(fileURLWithPath: $0).appendingPathComponent("lookalike-manifest-\(stamp).jsonl").path }
+            ?? "lookalike-deleted-\(stamp).jsonl")
+        let writer: ManifestWriter
+        do { writer = try ManifestWriter(path: manifestPath) } catch {
+            console.error("\(error)")
+            throw ExitCode(73)
+        }
+        let summary = try DedupeExecutor().execute(plan, manifest: writer) { event in
+            switch event {
+            case let .moved(from, to): console.out("moved  \(from)  ->  \(to)\n")
+            case let .deleted(path): console.out("deleted  \(path)\n")
+            case let .skipped(path, reason): console.error("\(path): skipped: \(reason)")
+            case let .failed(path, reason): console.error("\(path): \(reason)")
+            }
+        }
+        console.flush()
+        console.error("\(delete ? "deleted" : "moved") \(summary.done) file(s), \(Self.size(summary.bytes)); "
+                      + "\(summary.skipped) skipped, \(summary.failed) failed; manifest: \(manifestPath)"
+                      + (delete ? "" : " (undo: lookalike undo \(manifestPath))"))
+        try finish(processed: counts.processed, failed: counts.failed + summary.failed, console: console, verb: "read")
+    }
+
+    static func size(_ bytes: Int) -> String {
+        bytes >= 1 << 20 ? String(format: "%.1f MiB", Double(bytes) / 1048576) : String(format: "%.1f KiB", Double(bytes) / 1024)
+    }
+
+    static func timestamp() -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        f.locale = Locale(identifier: "en_US_POSIX")
+        return f.string(from: Date())
+    }
+}
+
+struct UndoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "undo",
+        abstract: "Move files back to where a dedupe manifest says they came from.",
+        discussion: """
+        Safe to run twice, and after an interrupted dedupe: each file's state is read from the disk. \
+        Deleted files cannot come back; they are listed.
+
+        Example:
+          lookalike undo ~/duplicates/lookalike-manifest-20261124-101500.jsonl
+        """
+    )
+
+    @Argument(help: "The manifest a `lookalike dedupe --move-to` run wrote.")
+    var manifest: String
+
+    func run() throws {
+        let console = Console()
+        let summary: UndoRun.Summary
+        do {
+            summary = try UndoRun().run(manifestPath: manifest) { event in
+                switch event {
+                case let .restored(from, to): console.out("restored  \(to)  <-  \(from)\n")
+                case let .alreadyInPlace(path): console.out("in place  \(path)\n")
+                case let .cannotUndoDelete(path): console.error("\(path): was deleted; cannot be restored")
+                case let .conflict(path, reason): console.error("\(path): \(reason)")
+                }
+            }
+        } catch {
+            console.error("\(error)")
+            throw ExitStatus.noneProcessed
+        }
+        console.flush()
+        console.error("restored \(summary.restored), already in place \(summary.alreadyInPlace), problems \(summary.problems)")
+        if summary.problems > 0 { throw ExitStatus.someFailed }
+    }
+}
