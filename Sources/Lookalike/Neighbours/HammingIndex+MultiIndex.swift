@@ -8,7 +8,8 @@ extension HammingIndex {
         var bits: Int
         var radius: Int
         var offsets: [UInt32]   // 2^bits + 1
-        var items: [UInt32]     // item indices sorted by chunk value
+        var items: [UInt32]     // item indices sorted by chunk value (stable: ascending index within a bucket)
+        var sortedCodes: [UInt64]  // the codes in the same order: candidates are read contiguously
         var mask: UInt64 { (bits == 64 ? ~0 : (UInt64(1) << UInt64(bits)) - 1) << shift }
         func value(_ code: UInt64) -> Int { Int((code >> shift) & ((UInt64(1) << UInt64(bits)) - 1)) }
     }
@@ -35,46 +36,69 @@ extension HammingIndex {
         // Flip masks per chunk: every pattern of at most `radius` bits within the chunk's width.
         let flips = tables.map { Self.patterns(bits: $0.bits, maxWeight: $0.radius) }
 
-        let chunks = Parallel.mapChunks(count: n, workers: workers) { range -> [NeighbourPair] in
-            var out: [NeighbourPair] = []
-            var found: [(Int, UInt8)] = []
-            codes.withUnsafeBufferPointer { code in
-                for i in range {
-                    let q = code[i]
-                    found.removeAll(keepingCapacity: true)
-                    for (c, table) in tables.enumerated() {
-                        let qv = table.value(q)
-                        for flip in flips[c] {
-                            let key = qv ^ flip
-                            let lo = Int(table.offsets[key]), hi = Int(table.offsets[key + 1])
-                            if lo == hi { continue }
-                            for p in lo..<hi {
-                                let j = Int(table.items[p])
-                                if j <= i { continue }
-                                let x = q ^ code[j]
-                                let d = x.nonzeroBitCount
-                                if d > r { continue }
-                                // Report the pair from the first chunk that finds it only.
-                                var seenEarlier = false
-                                for e in 0..<c where (x & tables[e].mask).nonzeroBitCount <= tables[e].radius {
-                                    seenEarlier = true
-                                    break
+        // Raw copies of the tables for the hot loop (no bounds checks or reference counting per candidate),
+        // freed when the search returns.
+        struct View { var offsets: UnsafePointer<UInt32>; var items: UnsafePointer<UInt32>; var codes: UnsafePointer<UInt64>
+                      var shift: UInt64; var valueMask: UInt64; var mask: UInt64; var radius: Int; var flips: [Int] }
+        func raw<T>(_ a: [T]) -> UnsafeMutableBufferPointer<T> {
+            let b = UnsafeMutableBufferPointer<T>.allocate(capacity: a.count)
+            _ = b.initialize(from: a)
+            return b
+        }
+        let offsets = tables.map { raw($0.offsets) }, items = tables.map { raw($0.items) }
+        let sorted = tables.map { raw($0.sortedCodes) }
+        defer { (offsets + items).forEach { $0.deallocate() }; sorted.forEach { $0.deallocate() } }
+        let views = tables.indices.map { c in
+            View(offsets: UnsafePointer(offsets[c].baseAddress!), items: UnsafePointer(items[c].baseAddress!),
+                 codes: UnsafePointer(sorted[c].baseAddress!), shift: tables[c].shift,
+                 valueMask: (UInt64(1) << UInt64(tables[c].bits)) - 1, mask: tables[c].mask, radius: tables[c].radius,
+                 flips: flips[c])
+        }
+        let chunks = (
+            Parallel.mapChunks(count: n, workers: workers) { range -> [NeighbourPair] in
+                var out: [NeighbourPair] = []
+                var found: [(Int, UInt8)] = []
+                codes.withUnsafeBufferPointer { code in
+                    for i in range {
+                        let q = code[i]
+                        found.removeAll(keepingCapacity: true)
+                        for c in 0..<views.count {
+                            let v = views[c]
+                            let qv = Int((q >> v.shift) & v.valueMask)
+                            for flip in v.flips {
+                                let key = qv ^ flip
+                                let lo = Int(v.offsets[key]), hi = Int(v.offsets[key + 1])
+                                var p = lo
+                                while p < hi {
+                                    defer { p += 1 }
+                                    let j = Int(v.items[p])
+                                    if j <= i { continue }
+                                    let x = q ^ v.codes[p]
+                                    let d = x.nonzeroBitCount
+                                    if d > r { continue }
+                                    // Report the pair from the first chunk that finds it only.
+                                    var seenEarlier = false
+                                    var e = 0
+                                    while e < c {
+                                        if (x & views[e].mask).nonzeroBitCount <= views[e].radius { seenEarlier = true; break }
+                                        e += 1
+                                    }
+                                    if !seenEarlier { found.append((j, UInt8(d))) }
                                 }
-                                if !seenEarlier { found.append((j, UInt8(d))) }
                             }
                         }
+                        found.sort { $0.0 < $1.0 }
+                        for (j, d) in found { out.append(NeighbourPair(i: i, j: j, distance: Float(d))) }
                     }
-                    found.sort { $0.0 < $1.0 }
-                    for (j, d) in found { out.append(NeighbourPair(i: i, j: j, distance: Float(d))) }
                 }
+                return out
             }
-            return out
-        }
+        )
         return chunks.flatMap { $0 }
     }
 
     private func buildTable(shift: Int, bits: Int, radius: Int) -> ChunkTable {
-        var table = ChunkTable(shift: UInt64(shift), bits: bits, radius: radius, offsets: [], items: [])
+        var table = ChunkTable(shift: UInt64(shift), bits: bits, radius: radius, offsets: [], items: [], sortedCodes: [])
         let buckets = 1 << bits
         var counts = [UInt32](repeating: 0, count: buckets + 1)
         for i in 0..<count { counts[table.value(codes[i]) + 1] += 1 }
@@ -88,6 +112,7 @@ extension HammingIndex {
         }
         table.offsets = counts
         table.items = items
+        table.sortedCodes = items.map { codes[Int($0)] }
         return table
     }
 
