@@ -23,17 +23,7 @@ struct DedupeCommand: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
-    @Option(name: [.short, .long], help: "Method: \(MethodCatalog.names.joined(separator: ", ")).")
-    var method: String = "phash"
-
-    @Option(name: [.short, .long], help: "Distance threshold (bits for hashes); default: the method's documented default.")
-    var threshold: Float?
-
-    @Option(help: "Clustering rule: components, seed or linkage.")
-    var cluster: ClusteringRule = .components
-
-    @Option(help: "Which copy to keep: criteria in order (resolution, size, oldest, newest, shortest).")
-    var keep: String = KeepPolicy.standard.description
+    @OptionGroup var grouping: GroupingOptions
 
     @Option(help: "Move duplicates into this folder (keeping relative paths) and write a manifest there.")
     var moveTo: String?
@@ -51,23 +41,13 @@ struct DedupeCommand: ParsableCommand {
     var manifest: String?
 
     func validate() throws {
-        guard MethodCatalog.entry(named: method) != nil else { throw ValidationError("unknown method '\(method)'") }
-        guard KeepPolicy(parsing: keep) != nil else { throw ValidationError("--keep: unknown criterion in '\(keep)'") }
         if moveTo != nil && delete { throw ValidationError("choose one of --move-to and --delete") }
     }
 
     func run() throws {
-        let entry = MethodCatalog.entry(named: method)!
         let console = Console()
-        var facts: [ImageFacts] = []
-        var descriptors: [Descriptor] = []
-        let counts = input.describe(methods: [entry.make(input.methodOptions)], console: console) { record in
-            facts.append(ImageFacts(path: record.path, width: record.width, height: record.height))
-            descriptors.append(record.descriptors[0])
-        }
-        let report = GroupingReport(method: entry.name, images: facts, descriptors: descriptors, rule: cluster,
-                                    threshold: threshold ?? entry.defaultThreshold(input.methodOptions),
-                                    keep: KeepPolicy(parsing: keep)!, workers: input.jobs)
+        let (report, processed, failed) = try grouping.report(input: input, console: console)
+        let counts = (processed: processed, failed: failed)
         let plan = DedupePlan(report: report, roots: input.paths, moveTo: moveTo)
         let bytes = plan.actions.reduce(0) { $0 + max($1.facts.fileSize, 0) }
         let acting = (moveTo != nil || delete) && !dryRun

@@ -17,22 +17,13 @@ struct GroupCommand: ParsableCommand {
           lookalike group --method dhash --threshold 8 --cluster linkage photos/
           lookalike group --format html --output groups.html photos/
           lookalike group --format csv --keep size,oldest photos/ > groups.csv
+          lookalike group --method phash,dhash --threshold 1.2 photos/
         """
     )
 
     @OptionGroup var input: InputOptions
 
-    @Option(name: [.short, .long], help: "Method: \(MethodCatalog.names.joined(separator: ", ")).")
-    var method: String = "phash"
-
-    @Option(name: [.short, .long], help: "Distance threshold (bits for hashes); default: the method's documented default.")
-    var threshold: Float?
-
-    @Option(help: "Clustering rule: components, seed or linkage.")
-    var cluster: ClusteringRule = .components
-
-    @Option(help: "Which copy to keep: criteria in order (resolution, size, oldest, newest, shortest).")
-    var keep: String = KeepPolicy.standard.description
+    @OptionGroup var grouping: GroupingOptions
 
     @Option(name: [.short, .long], help: "Output format: table, csv, json or html.")
     var format: GroupingFormat = .table
@@ -40,28 +31,9 @@ struct GroupCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "Write the report to this file instead of standard output.")
     var output: String?
 
-    func validate() throws {
-        guard MethodCatalog.entry(named: method) != nil else {
-            throw ValidationError("unknown method '\(method)'; choose from \(MethodCatalog.names.joined(separator: ", "))")
-        }
-        guard KeepPolicy(parsing: keep) != nil else {
-            throw ValidationError("--keep: use a comma-separated list of \(KeepPolicy.Criterion.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        if let threshold, threshold < 0 { throw ValidationError("--threshold must not be negative") }
-    }
-
     func run() throws {
-        let entry = MethodCatalog.entry(named: method)!
         let console = Console()
-        var facts: [ImageFacts] = []
-        var descriptors: [Descriptor] = []
-        let counts = input.describe(methods: [entry.make(input.methodOptions)], console: console) { record in
-            facts.append(ImageFacts(path: record.path, width: record.width, height: record.height))
-            descriptors.append(record.descriptors[0])
-        }
-        let report = GroupingReport(method: entry.name, images: facts, descriptors: descriptors, rule: cluster,
-                                    threshold: threshold ?? entry.defaultThreshold(input.methodOptions),
-                                    keep: KeepPolicy(parsing: keep)!, workers: input.jobs)
+        let (report, processed, failed) = try grouping.report(input: input, console: console)
         let base = output.map { (URL(fileURLWithPath: $0).deletingLastPathComponent().path) }
         let text = GroupingWriter(format: format, htmlBase: base).render(report)
         if let output {
@@ -75,7 +47,7 @@ struct GroupCommand: ParsableCommand {
         } else {
             console.out(text)
         }
-        try finish(processed: counts.processed, failed: counts.failed, console: console, verb: "read")
+        try finish(processed: processed, failed: failed, console: console, verb: "read")
     }
 }
 

@@ -95,3 +95,26 @@ final class GroupingTests: XCTestCase {
         XCTAssertEqual(split.recall, (3 * (1.0 / 3) + 2 * 0.5 + 1) / 6, accuracy: 1e-12)
     }
 }
+
+extension GroupingTests {
+    func testFusedPairsAreExactlyThePairsWhoseMeanIsWithinTheRadius() {
+        let a = HammingIndexTests.plantedCodes(count: 600, seed: 3).map(Descriptor.bits)
+        let b = HammingIndexTests.plantedCodes(count: 600, seed: 4).map(Descriptor.bits)
+        for weights in [nil, [Float(1), 3]] as [[Float]?] {
+            let fused = FusedIndex(descriptors: [a, b], scales: [4, 10], weights: weights, workers: 2)
+            for radius: Float in [0.5, 1, 1.7] {
+                var expected: [NeighbourPair] = []
+                for i in 0..<600 {
+                    for j in (i + 1)..<600 where fused.distance(i, j) <= radius {
+                        expected.append(NeighbourPair(i: i, j: j, distance: fused.distance(i, j)))
+                    }
+                }
+                XCTAssertEqual(fused.pairs(within: radius), expected, "radius \(radius), weights \(String(describing: weights))")
+            }
+        }
+        // Equal weights: mean of d_a / 4 and d_b / 10.
+        let fused = FusedIndex(descriptors: [a, b], scales: [4, 10])
+        let da = DescriptorSearch.distance(a[0], a[1]), db = DescriptorSearch.distance(b[0], b[1])
+        XCTAssertEqual(fused.distance(0, 1), (da / 4 + db / 10) / 2, accuracy: 1e-6)
+    }
+}

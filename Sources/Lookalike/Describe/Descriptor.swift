@@ -22,4 +22,6 @@ public enum Descriptor: Sendable, Equatable {
 
 public enum DistanceMetric: String, Sendable {
     case hamming, cosine
+    /// Several methods' distances, each divided by its scale (threshold), averaged: 1.0 = at the threshold.
+    case fused
 }

@@ -25,24 +25,42 @@ public struct GroupingReport: Sendable {
     /// Groups the images from one method's descriptors (`descriptors[i]` belongs to `images[i]`).
     public init(method: String, images: [ImageFacts], descriptors: [Descriptor], rule: ClusteringRule,
                 threshold: Float, keep: KeepPolicy = .standard, workers: Int? = nil) {
-        precondition(images.count == descriptors.count)
+        self.init(method: method, images: images, descriptorSets: [descriptors], scales: [1], rule: rule,
+                  threshold: threshold, keep: keep, workers: workers)
+    }
+
+    /// Groups with one or several methods. With several, distances are fused (`FusedIndex`): each method's
+    /// distance over its scale, averaged with `weights`, and `threshold` is in those units (1 = at threshold).
+    public init(method: String, images: [ImageFacts], descriptorSets: [[Descriptor]], scales: [Float],
+                weights: [Float]? = nil, rule: ClusteringRule, threshold: Float, keep: KeepPolicy = .standard,
+                workers: Int? = nil) {
+        precondition(descriptorSets.allSatisfy { $0.count == images.count })
         self.method = method
-        self.metric = descriptors.first?.metric ?? .hamming
         self.rule = rule
         self.threshold = threshold
         self.keep = keep
         self.images = images
-        let index = DescriptorSearch.index(descriptors, workers: workers)
-        let clusters = Clusterer(rule: rule, threshold: threshold)
-            .clusters(index) { DescriptorSearch.distance(descriptors[$0], descriptors[$1]) }
+        let index: any NeighbourIndex
+        let distance: (Int, Int) -> Float
+        if descriptorSets.count == 1 {
+            let descriptors = descriptorSets[0]
+            metric = descriptors.first?.metric ?? .hamming
+            index = DescriptorSearch.index(descriptors, workers: workers)
+            distance = { DescriptorSearch.distance(descriptors[$0], descriptors[$1]) }
+        } else {
+            metric = .fused
+            let fused = FusedIndex(descriptors: descriptorSets, scales: scales, weights: weights, workers: workers)
+            index = fused
+            distance = fused.distance
+        }
+        let clusters = Clusterer(rule: rule, threshold: threshold).clusters(index, distance: distance)
         var groups: [ImageGroup] = []
         var singletons: [Int] = []
         for cluster in clusters {
             guard cluster.count > 1 else { singletons.append(cluster[0]); continue }
             let representative = cluster.min { keep.prefers(images[$0], over: images[$1]) }!
             let members = cluster.map {
-                ImageGroup.Member(image: $0, distance: $0 == representative ? 0
-                                  : DescriptorSearch.distance(descriptors[representative], descriptors[$0]))
+                ImageGroup.Member(image: $0, distance: $0 == representative ? 0 : distance(representative, $0))
             }.sorted { ($0.image != representative ? 1 : 0, $0.distance, images[$0.image].path)
                 < ($1.image != representative ? 1 : 0, $1.distance, images[$1.image].path) }
             groups.append(ImageGroup(members: members))

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import Lookalike
+
+/// How `group` and `dedupe` turn images into groups: which method (or fused methods), threshold, rule, keep policy.
+struct GroupingOptions: ParsableArguments {
+    @Option(name: [.short, .long], help: ArgumentHelp(
+        "Method, or several comma-separated to fuse them (\(MethodCatalog.names.joined(separator: ", "))).",
+        discussion: "Fused methods average each method's distance divided by its default threshold."))
+    var method: String = "phash"
+
+    @Option(name: [.short, .long], help: ArgumentHelp(
+        "Distance threshold; default: the method's documented default.",
+        discussion: "Bits for one hash; 1 - cos for vectors; for fused methods 1.0 means 'at every method's threshold'."))
+    var threshold: Float?
+
+    @Option(help: "With fused methods: weights, comma-separated, in --method order (default: equal).")
+    var weights: String?
+
+    @Option(help: "Clustering rule: components, seed or linkage.")
+    var cluster: ClusteringRule = .components
+
+    @Option(help: "Which copy to keep: criteria in order (resolution, size, oldest, newest, shortest).")
+    var keep: String = KeepPolicy.standard.description
+
+    func validate() throws {
+        let entries = try self.entries()
+        guard KeepPolicy(parsing: keep) != nil else {
+            throw ValidationError("--keep: use a comma-separated list of \(KeepPolicy.Criterion.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let threshold, threshold < 0 { throw ValidationError("--threshold must not be negative") }
+        if let w = try parsedWeights(), w.count != entries.count {
+            throw ValidationError("--weights has \(w.count) values for \(entries.count) methods")
+        }
+    }
+
+    func entries() throws -> [MethodCatalog.Entry] {
+        try method.split(separator: ",").map { raw in
+            let name = raw.trimmingCharacters(in: .whitespaces)
+            guard let entry = MethodCatalog.entry(named: name) else {
+                throw ValidationError("unknown method '\(name)'; choose from \(MethodCatalog.names.joined(separator: ", "))")
+            }
+            return entry
+        }
+    }
+
+    func parsedWeights() throws -> [Float]? {
+        guard let weights else { return nil }
+        let values = weights.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+        guard values.allSatisfy({ $0 != nil && $0! >= 0 }), values.contains(where: { $0! > 0 }) else {
+            throw ValidationError("--weights wants non-negative numbers, at least one above 0")
+        }
+        return values.map { $0! }
+    }
+
+    /// Reads the images and groups them. Returns the report and the read counts for the exit status.
+    func report(input: InputOptions, console: Console) throws -> (GroupingReport, processed: Int, failed: Int) {
+        let entries = try self.entries()
+        let options = input.methodOptions
+        var facts: [ImageFacts] = []
+        var sets: [[Descriptor]] = Array(repeating: [], count: entries.count)
+        let counts = input.describe(methods: entries.map { $0.make(options) }, console: console) { record in
+            facts.append(ImageFacts(path: record.path, width: record.width, height: record.height))
+            for m in entries.indices { sets[m].append(record.descriptors[m]) }
+        }
+        let fused = entries.count > 1
+        let report = GroupingReport(
+            method: entries.map(\.name).joined(separator: "+"), images: facts, descriptorSets: sets,
+            scales: fused ? entries.map { $0.defaultThreshold(options) } : [1], weights: try parsedWeights(),
+            rule: cluster, threshold: threshold ?? (fused ? 1 : entries[0].defaultThreshold(options)),
+            keep: KeepPolicy(parsing: keep)!, workers: input.jobs)
+        return (report, counts.processed, counts.failed)
+    }
+}
