@@ -23,8 +23,14 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "Methods, comma-separated, or all.")
     var method: String = "all"
 
-    @Option(help: "Clustering rules, comma-separated (components, seed, linkage), or all.")
+    @Option(help: "Clustering rules, comma-separated (components, seed, linkage, graph), or all.")
     var cluster: String = "components"
+
+    @Option(help: "Graph rule: neighbours per image.")
+    var k: Int = 10
+
+    @Option(help: "Graph rule: Louvain resolution.")
+    var resolution: Double = 1.0
 
     @Option(help: "Hash size.")
     var size: Int = 8
@@ -75,7 +81,8 @@ struct EvaluateCommand: ParsableCommand {
                 : stride(from: 0.02, through: 1.0, by: 0.02).map { Float($0) }
             for rule in rules {
                 let sweep = ThresholdSweep(descriptors: descriptors[m], labels: labelsKept, rule: rule,
-                                           thresholds: thresholds, workers: jobs)
+                                           thresholds: thresholds,
+                                           graph: GraphSettings(k: k, resolution: resolution), workers: jobs)
                 let rows = verbose ? sweep.rows : [sweep.best].compactMap { $0 }
                 for row in rows {
                     let t = entry.metric == .hamming ? String(Int(row.threshold)) : String(format: "%.2f", row.threshold)

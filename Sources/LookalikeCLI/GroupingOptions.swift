@@ -17,8 +17,17 @@ struct GroupingOptions: ParsableArguments {
     @Option(help: "With fused methods: weights, comma-separated, in --method order (default: equal).")
     var weights: String?
 
-    @Option(help: "Clustering rule: components, seed or linkage.")
+    @Option(help: "Clustering rule: components, seed, linkage or graph.")
     var cluster: ClusteringRule = .components
+
+    @Option(help: "Graph rule: neighbours per image in the k-nearest-neighbour graph.")
+    var k: Int = 10
+
+    @Option(help: "Graph rule: Louvain resolution (higher: smaller groups).")
+    var resolution: Double = 1.0
+
+    @Option(help: "Graph rule: random seed (same seed, same groups).")
+    var seed: UInt64 = 1
 
     @Option(help: "Which copy to keep: criteria in order (resolution, size, oldest, newest, shortest).")
     var keep: String = KeepPolicy.standard.description
@@ -29,6 +38,8 @@ struct GroupingOptions: ParsableArguments {
             throw ValidationError("--keep: use a comma-separated list of \(KeepPolicy.Criterion.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if let threshold, threshold < 0 { throw ValidationError("--threshold must not be negative") }
+        guard k >= 1 else { throw ValidationError("--k must be at least 1") }
+        guard resolution > 0 else { throw ValidationError("--resolution must be positive") }
         if let w = try parsedWeights(), w.count != entries.count {
             throw ValidationError("--weights has \(w.count) values for \(entries.count) methods")
         }
@@ -68,7 +79,7 @@ struct GroupingOptions: ParsableArguments {
             method: entries.map(\.name).joined(separator: "+"), images: facts, descriptorSets: sets,
             scales: fused ? entries.map { $0.defaultThreshold(options) } : [1], weights: try parsedWeights(),
             rule: cluster, threshold: threshold ?? (fused ? 1 : entries[0].defaultThreshold(options)),
-            keep: KeepPolicy(parsing: keep)!, workers: input.jobs)
+            graph: GraphSettings(k: k, resolution: resolution, seed: seed), keep: KeepPolicy(parsing: keep)!, workers: input.jobs)
         return (report, counts.processed, counts.failed)
     }
 }

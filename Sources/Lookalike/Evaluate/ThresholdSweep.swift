@@ -15,11 +15,11 @@ public struct ThresholdSweep: Sendable {
     public var best: Row? { rows.max { ($0.pairwise.f1, -$0.threshold) < ($1.pairwise.f1, -$1.threshold) } }
 
     public init(descriptors: [Descriptor], labels: [String], rule: ClusteringRule, thresholds: [Float],
-                workers: Int? = nil) {
+                graph: GraphSettings = GraphSettings(), workers: Int? = nil) {
         let index = DescriptorSearch.index(descriptors, workers: workers)
         let distance: (Int, Int) -> Float = { DescriptorSearch.distance(descriptors[$0], descriptors[$1]) }
         rows = thresholds.map { t in
-            let clusters = Clusterer(rule: rule, threshold: t).clusters(index, distance: distance)
+            let clusters = Clusterer(rule: rule, threshold: t, graph: graph).clusters(index, distance: distance)
             return Row(threshold: t, pairwise: PairwiseScore(clusters: clusters, labels: labels),
                        bcubed: BCubedScore(clusters: clusters, labels: labels),
                        groups: clusters.filter { $0.count > 1 }.count)

@@ -8,6 +8,8 @@ public enum ClusteringRule: String, Sendable, CaseIterable {
     /// Average linkage: clusters merge only while the mean distance over all their cross pairs stays within
     /// the threshold, so a chain of close pairs does not pull distant images together.
     case linkage
+    /// Communities (Louvain, split into connected parts) of the k-nearest-neighbour graph within the cutoff.
+    case graph
 }
 
 /// Turns one method's neighbour search into clusters of item indices.
@@ -16,10 +18,13 @@ public struct Clusterer {
     public let threshold: Float
     /// Neighbours per image for the seed rule (5 in the original).
     public var seedNeighbours = 5
+    /// Graph rule settings (the cutoff is `threshold`).
+    public var graph = GraphSettings()
 
-    public init(rule: ClusteringRule, threshold: Float) {
+    public init(rule: ClusteringRule, threshold: Float, graph: GraphSettings = GraphSettings()) {
         self.rule = rule
         self.threshold = threshold
+        self.graph = graph
     }
 
     /// Clusters of `index.count` items, each sorted, ordered by smallest member; singletons included.
@@ -37,11 +42,27 @@ public struct Clusterer {
                 }
             }
             return sets.sets()
+        case .graph:
+            return GraphClustering(k: graph.k, resolution: graph.resolution, cutoff: threshold, seed: graph.seed)
+                .clusters(index)
         case .linkage:
             let pairs = index.pairs(within: threshold)
             return withoutActuallyEscaping(distance) { distance in
                 AverageLinkage(count: index.count, pairs: pairs, threshold: threshold, distance: distance).run()
             }
         }
+    }
+}
+
+/// Settings of the graph rule: neighbours per image, Louvain resolution, random seed.
+public struct GraphSettings: Sendable, Equatable {
+    public var k: Int
+    public var resolution: Double
+    public var seed: UInt64
+
+    public init(k: Int = 10, resolution: Double = 1.0, seed: UInt64 = 1) {
+        self.k = k
+        self.resolution = resolution
+        self.seed = seed
     }
 }

@@ -32,8 +32,8 @@ public struct GroupingReport: Sendable {
     /// Groups with one or several methods. With several, distances are fused (`FusedIndex`): each method's
     /// distance over its scale, averaged with `weights`, and `threshold` is in those units (1 = at threshold).
     public init(method: String, images: [ImageFacts], descriptorSets: [[Descriptor]], scales: [Float],
-                weights: [Float]? = nil, rule: ClusteringRule, threshold: Float, keep: KeepPolicy = .standard,
-                workers: Int? = nil) {
+                weights: [Float]? = nil, rule: ClusteringRule, threshold: Float, graph: GraphSettings = GraphSettings(),
+                keep: KeepPolicy = .standard, workers: Int? = nil) {
         precondition(descriptorSets.allSatisfy { $0.count == images.count })
         self.method = method
         self.rule = rule
@@ -53,7 +53,7 @@ public struct GroupingReport: Sendable {
             index = fused
             distance = fused.distance
         }
-        let clusters = Clusterer(rule: rule, threshold: threshold).clusters(index, distance: distance)
+        let clusters = Clusterer(rule: rule, threshold: threshold, graph: graph).clusters(index, distance: distance)
         var groups: [ImageGroup] = []
         var singletons: [Int] = []
         for cluster in clusters {
