@@ -25,13 +25,13 @@ let package = Package(
         .target(name: "CLookalikeNative", dependencies: ["CPNG"],
                 cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Lookalike",
-                dependencies: ["CTurboJPEG", "CFFTW", "CLookalikeNative",
+                dependencies: ["CTurboJPEG", "CFFTW", "COpenBLAS", "CLookalikeNative",
                                .product(name: "HeapModule", package: "swift-collections")]),
         .executableTarget(name: "LookalikeCLI", dependencies: [
             "Lookalike",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "LookalikeBenchmarks", dependencies: ["Lookalike", "CTurboJPEG"],
+        .executableTarget(name: "LookalikeBenchmarks", dependencies: ["Lookalike", "CTurboJPEG", "COpenBLAS"],
                           path: "Benchmarks/LookalikeBenchmarks"),
         .testTarget(name: "LookalikeTests", dependencies: ["Lookalike"]),
     ]

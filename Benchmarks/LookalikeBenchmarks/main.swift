@@ -1,12 +1,15 @@
 // Run: bash Benchmarks/run.sh (hashing, beside imagehash), or directly, release build:
 //   swift run -c release LookalikeBenchmarks hash FOLDER [--jobs N]
 //   swift run -c release LookalikeBenchmarks hamming [--codes N] [--radius R]
+//   swift run -c release LookalikeBenchmarks cosine [--vectors N] [--dim D] [--k K]
 import Foundation
 
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "hash": hashBenchmark(arguments.dropFirst())
 case "hamming": hammingBenchmark(arguments.dropFirst())
+case "graph": graphBenchmark(arguments.dropFirst())
+case "cosine": cosineBenchmark(arguments.dropFirst())
 default:
     FileHandle.standardError.write("usage: LookalikeBenchmarks hash|hamming|cosine ...\n".data(using: .utf8)!)
     exit(64)

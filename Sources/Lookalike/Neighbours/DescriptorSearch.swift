@@ -7,7 +7,7 @@ public enum DescriptorSearch {
                                 workers: workers)
         }
         precondition(descriptors.allSatisfy { $0.metric == .cosine }, "one method's descriptors mix metrics")
-        preconditionFailure("cosine index not wired yet")  // WIRE-COSINE
+        return CosineIndex(vectors: descriptors.map { if case .vector(let v) = $0 { v } else { fatalError() } })
     }
 
     /// Hamming bits for codes, 1 - cos for vectors (the same values the indexes report).

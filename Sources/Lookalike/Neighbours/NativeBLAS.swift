@@ -1,0 +1,24 @@
+import COpenBLAS
+
+/// The only door to OpenBLAS: the one product the cosine index needs, and OpenBLAS's thread count.
+enum NativeBLAS {
+    /// OpenBLAS's process-wide thread count. Its threads spin for a while after each call, so the count must
+    /// match what the caller runs beside them: 1 when callers run their own workers, the core count otherwise.
+    static func setThreads(_ count: Int) {
+        openblas_set_num_threads(Int32(max(1, count)))
+    }
+
+    /// c (m x n, row-major, row stride n) = a · bᵀ, where a holds m rows and b holds n rows of `depth` floats
+    /// each, back to back. With depth 0 every dot product is 0 (OpenBLAS rejects a leading dimension of 0).
+    static func productWithTranspose(m: Int, n: Int, depth: Int,
+                                     a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                                     c: UnsafeMutablePointer<Float>) {
+        precondition(m <= Int(Int32.max) && n <= Int(Int32.max) && depth <= Int(Int32.max), "sgemm size over blasint")
+        guard depth > 0 else {
+            c.update(repeating: 0, count: m * n)
+            return
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(depth),
+                    1, a, Int32(depth), b, Int32(depth), 0, c, Int32(n))
+    }
+}
