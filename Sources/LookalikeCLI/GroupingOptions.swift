@@ -20,6 +20,14 @@ struct GroupingOptions: ParsableArguments {
     @Option(help: "Clustering rule: components, seed, linkage or graph.")
     var cluster: ClusteringRule = .components
 
+    @Option(help: ArgumentHelp(
+        "Cascade: a second, costlier method run only on each group's kept copy and on images left alone.",
+        discussion: "Its matches join whole first-stage groups."))
+    var cascade: String?
+
+    @Option(help: "Cascade: the second method's threshold (default: its documented default).")
+    var cascadeThreshold: Float?
+
     @Option(help: "Graph rule: neighbours per image in the k-nearest-neighbour graph.")
     var k: Int = 10
 
@@ -40,6 +48,9 @@ struct GroupingOptions: ParsableArguments {
         if let threshold, threshold < 0 { throw ValidationError("--threshold must not be negative") }
         guard k >= 1 else { throw ValidationError("--k must be at least 1") }
         guard resolution > 0 else { throw ValidationError("--resolution must be positive") }
+        if let cascade, MethodCatalog.entry(named: cascade) == nil {
+            throw ValidationError("unknown --cascade method '\(cascade)'; choose from \(MethodCatalog.names.joined(separator: ", "))")
+        }
         if let w = try parsedWeights(), w.count != entries.count {
             throw ValidationError("--weights has \(w.count) values for \(entries.count) methods")
         }
@@ -80,6 +91,18 @@ struct GroupingOptions: ParsableArguments {
             scales: fused ? entries.map { $0.defaultThreshold(options) } : [1], weights: try parsedWeights(),
             rule: cluster, threshold: threshold ?? (fused ? 1 : entries[0].defaultThreshold(options)),
             graph: GraphSettings(k: k, resolution: resolution, seed: seed), keep: KeepPolicy(parsing: keep)!, workers: input.jobs)
-        return (report, counts.processed, counts.failed)
+        guard let cascade, let second = MethodCatalog.entry(named: cascade) else {
+            return (report, counts.processed, counts.failed)
+        }
+        let needed = Cascade.imagesNeedingSecondStage(report)
+        let described = input.describe(paths: needed.map { facts[$0].path }, method: second.make(options), console: console)
+        let secondStage = Dictionary(uniqueKeysWithValues: described.map { (needed[$0.key], $0.value) })
+        let threshold2 = cascadeThreshold ?? second.defaultThreshold(options)
+        let merged = Cascade.merge(first: report, secondStage: secondStage, threshold: threshold2)
+        let final = GroupingReport(method: "\(report.method)>\(second.name)", metric: .fused, images: facts,
+                                   clusters: merged.clusters, distance: merged.distance, rule: cluster,
+                                   threshold: 1, keep: report.keep)
+        console.error("cascade: \(second.name) described \(described.count) of \(facts.count) images")
+        return (final, counts.processed, counts.failed + needed.count - described.count)
     }
 }

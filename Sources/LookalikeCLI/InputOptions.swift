@@ -37,6 +37,24 @@ struct InputOptions: ParsableArguments {
 
     var methodOptions: MethodOptions { MethodOptions(hashSize: size) }
 
+    var decodeOptions: DecodeOptions {
+        // Fast mode keeps at least twice the largest thumbnail (phash's 4 x size) on the shorter side.
+        DecodeOptions(maxPixels: maxPixels, reducedLumaMinSide: fast ? 8 * size : nil)
+    }
+
+    /// Describes given files (no folder walk) with one method; failures are reported and left out.
+    func describe(paths: [String], method: any DescriptorMethod, console: Console) -> [Int: Descriptor] {
+        var out: [Int: Descriptor] = [:]
+        DescriptionRun(methods: [method], decodeOptions: decodeOptions, applyOrientation: !ignoreOrientation,
+                       workers: jobs).run(paths: paths) { outcome in
+            switch outcome.result {
+            case .success(let record): out[outcome.index] = record.descriptors[0]
+            case .failure(let error): console.error(error.description)
+            }
+        }
+        return out
+    }
+
     /// Collects the files and runs `methods` over them; `deliver` sees each success in input order.
     /// Failures and warnings go to stderr with the progress bar cleared. Returns (processed, failed).
     func describe(methods: [any DescriptorMethod], console: Console,
@@ -45,8 +63,6 @@ struct InputOptions: ParsableArguments {
                                       followSymlinks: followSymlinks)
         let collection = collector.collect(paths)
         for error in collection.errors { console.error(error.description) }
-        // Fast mode keeps at least twice the largest thumbnail (phash's 4 x size) on the shorter side.
-        let decodeOptions = DecodeOptions(maxPixels: maxPixels, reducedLumaMinSide: fast ? 8 * size : nil)
         let run = DescriptionRun(methods: methods, decodeOptions: decodeOptions,
                                  applyOrientation: !ignoreOrientation, workers: jobs)
         var progress = ProgressBar(total: collection.files.count, console: console)

@@ -118,3 +118,22 @@ extension GroupingTests {
         XCTAssertEqual(fused.distance(0, 1), (da / 4 + db / 10) / 2, accuracy: 1e-6)
     }
 }
+
+extension GroupingTests {
+    func testCascadeRunsTheSecondMethodOncePerGroupAndJoinsWholeGroups() {
+        let facts = (0..<6).map { ImageFacts(path: "i\($0).jpg", width: 10, height: 10, fileSize: 1, modified: 0) }
+        // First stage: {0,1} and {2,3} are copies; 4 and 5 alone.
+        let cheap = [code([]), code([]), code(Array(0..<20)), code(Array(0..<20)), code(Array(20..<40)), code(Array(40..<64))]
+        let first = GroupingReport(method: "cheap", images: facts, descriptors: cheap, rule: .components, threshold: 2)
+        XCTAssertEqual(first.groups.count, 2)
+        let needed = Cascade.imagesNeedingSecondStage(first)
+        XCTAssertEqual(needed, [0, 2, 4, 5], "one per group (the kept copy) plus the singletons")
+        // Second stage: 0, 2 and 4 alike; 5 different.
+        let expensive: [Int: Descriptor] = [0: code([1]), 2: code([1, 2]), 4: code([2, 3]), 5: code(Array(10..<50))]
+        let merged = Cascade.merge(first: first, secondStage: expensive, threshold: 3)
+        XCTAssertEqual(merged.clusters, [[0, 1, 2, 3, 4], [5]])
+        XCTAssertEqual(merged.distance(0, 1), 0, "same first-stage group: first-stage distance")
+        XCTAssertEqual(merged.distance(0, 2), 1.0 / 3.0, accuracy: 1e-6, "across groups: second-stage distance / threshold")
+        XCTAssertEqual(merged.distance(1, 4), 1, accuracy: 1e-6, "a copy is measured through its kept copy")
+    }
+}

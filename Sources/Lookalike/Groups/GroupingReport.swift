@@ -35,13 +35,9 @@ public struct GroupingReport: Sendable {
                 weights: [Float]? = nil, rule: ClusteringRule, threshold: Float, graph: GraphSettings = GraphSettings(),
                 keep: KeepPolicy = .standard, workers: Int? = nil) {
         precondition(descriptorSets.allSatisfy { $0.count == images.count })
-        self.method = method
-        self.rule = rule
-        self.threshold = threshold
-        self.keep = keep
-        self.images = images
         let index: any NeighbourIndex
         let distance: (Int, Int) -> Float
+        let metric: DistanceMetric
         if descriptorSets.count == 1 {
             let descriptors = descriptorSets[0]
             metric = descriptors.first?.metric ?? .hamming
@@ -54,6 +50,19 @@ public struct GroupingReport: Sendable {
             distance = fused.distance
         }
         let clusters = Clusterer(rule: rule, threshold: threshold, graph: graph).clusters(index, distance: distance)
+        self.init(method: method, metric: metric, images: images, clusters: clusters, distance: distance,
+                  rule: rule, threshold: threshold, keep: keep)
+    }
+
+    /// A report over clusters found elsewhere (a cascade): picks representatives and orders members.
+    public init(method: String, metric: DistanceMetric, images: [ImageFacts], clusters: [[Int]],
+                distance: (Int, Int) -> Float, rule: ClusteringRule, threshold: Float, keep: KeepPolicy) {
+        self.method = method
+        self.metric = metric
+        self.rule = rule
+        self.threshold = threshold
+        self.keep = keep
+        self.images = images
         var groups: [ImageGroup] = []
         var singletons: [Int] = []
         for cluster in clusters {

@@ -68,22 +68,27 @@ extension HammingIndex {
                             for flip in v.flips {
                                 let key = qv ^ flip
                                 let lo = Int(v.offsets[key]), hi = Int(v.offsets[key + 1])
-                                var p = lo
+                                if lo == hi { continue }
+                                // Items in a bucket ascend by index: start past i (each pair once, as i < j).
+                                var a = lo, b = hi
+                                while a < b {
+                                    let mid = (a + b) >> 1
+                                    if Int(v.items[mid]) <= i { a = mid + 1 } else { b = mid }
+                                }
+                                var p = a
                                 while p < hi {
-                                    defer { p += 1 }
-                                    let j = Int(v.items[p])
-                                    if j <= i { continue }
                                     let x = q ^ v.codes[p]
-                                    let d = x.nonzeroBitCount
-                                    if d > r { continue }
-                                    // Report the pair from the first chunk that finds it only.
-                                    var seenEarlier = false
-                                    var e = 0
-                                    while e < c {
-                                        if (x & views[e].mask).nonzeroBitCount <= views[e].radius { seenEarlier = true; break }
-                                        e += 1
+                                    if x.nonzeroBitCount <= r {
+                                        // Report the pair from the first chunk that finds it only.
+                                        var seenEarlier = false
+                                        var e = 0
+                                        while e < c {
+                                            if (x & views[e].mask).nonzeroBitCount <= views[e].radius { seenEarlier = true; break }
+                                            e += 1
+                                        }
+                                        if !seenEarlier { found.append((Int(v.items[p]), UInt8(x.nonzeroBitCount))) }
                                     }
-                                    if !seenEarlier { found.append((j, UInt8(d))) }
+                                    p += 1
                                 }
                             }
                         }
