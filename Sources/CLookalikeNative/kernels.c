@@ -143,3 +143,40 @@ size_t lk_hamming_within64(const uint64_t *codes, size_t start, size_t end, uint
     }
     return found;
 }
+
+/* Multi-index hashing probe loop for one query (see HammingIndex+MultiIndex.swift for the scheme). */
+LK_POPCOUNT_MULTIVERSION
+size_t lk_mih_query(const lk_mih_chunk *chunks, int first_chunk, int end_chunk, uint64_t query,
+                    uint32_t query_index, int radius, uint32_t *out_index, uint8_t *out_distance) {
+    size_t found = 0;
+    for (int c = first_chunk; c < end_chunk; c++) {
+        const lk_mih_chunk *t = &chunks[c];
+        uint32_t qv = (uint32_t)((query >> t->shift) & t->value_mask);
+        for (int f = 0; f < t->flip_count; f++) {
+            uint32_t key = qv ^ (uint32_t)t->flips[f];
+            uint32_t lo = t->offsets[key], hi = t->offsets[key + 1];
+            if (lo == hi) continue;
+            /* Entries of a bucket ascend by item: skip to the first item past the query (pairs i < j). */
+            uint32_t a = lo, b = hi;
+            while (a < b) {
+                uint32_t mid = (a + b) >> 1;
+                if (t->entries[mid].item <= query_index) a = mid + 1; else b = mid;
+            }
+            for (uint32_t p = a; p < hi; p++) {
+                uint64_t x = query ^ t->entries[p].code;
+                int d = __builtin_popcountll(x);
+                if (d > radius) continue;
+                /* Report the pair only from the first chunk that can find it. */
+                int earlier = 0;
+                for (int e = 0; e < c; e++) {
+                    if (__builtin_popcountll(x & chunks[e].mask) <= chunks[e].radius) { earlier = 1; break; }
+                }
+                if (earlier) continue;
+                out_index[found] = t->entries[p].item;
+                out_distance[found] = (uint8_t)d;
+                found++;
+            }
+        }
+    }
+    return found;
+}

@@ -68,4 +68,22 @@ void lk_hamming_distances64(const uint64_t *codes, size_t count, uint64_t query,
 size_t lk_hamming_within64(const uint64_t *codes, size_t start, size_t end, uint64_t query, int radius,
                            uint32_t *out_index, uint8_t *out_distance);
 
+/* One chunk table of a multi-index hash: bucket offsets by chunk value, entries sorted by (value, item). */
+typedef struct { uint64_t code; uint32_t item; uint32_t pad; } lk_mih_entry;
+typedef struct {
+    const uint32_t *offsets;   /* 2^bits + 1 */
+    const lk_mih_entry *entries;
+    const int32_t *flips;      /* chunk values within `radius` bits of 0 */
+    int flip_count;
+    int shift;
+    uint64_t value_mask;       /* (1 << bits) - 1 */
+    uint64_t mask;             /* value_mask << shift */
+    int radius;
+} lk_mih_chunk;
+
+/* Items j > query_index within `radius` of `query` found through chunks [first_chunk, end_chunk), each pair
+   reported only by the first chunk that can find it; returns how many. Outputs need room for every item. */
+size_t lk_mih_query(const lk_mih_chunk *chunks, int first_chunk, int end_chunk, uint64_t query,
+                    uint32_t query_index, int radius, uint32_t *out_index, uint8_t *out_distance);
+
 #endif

@@ -2,123 +2,95 @@ import CLookalikeNative
 import Foundation
 
 extension HammingIndex {
-    /// One chunk of the code: its bit range, and the items sorted by the chunk's value with bucket offsets.
-    struct ChunkTable {
-        var shift: UInt64
-        var bits: Int
-        var radius: Int
-        var offsets: [UInt32]   // 2^bits + 1
-        var items: [UInt32]     // item indices sorted by chunk value (stable: ascending index within a bucket)
-        var sortedCodes: [UInt64]  // the codes in the same order: candidates are read contiguously
-        var mask: UInt64 { (bits == 64 ? ~0 : (UInt64(1) << UInt64(bits)) - 1) << shift }
-        func value(_ code: UInt64) -> Int { Int((code >> shift) & ((UInt64(1) << UInt64(bits)) - 1)) }
-    }
-
-    /// Chunk count: about log2(n) bits per chunk keeps buckets near one item each, so the work per query is
-    /// the number of nearby keys, not n.
+    /// About log2(n) bits per chunk keeps buckets near a handful of items each.
     static func chunkCount(items: Int, radius: Int) -> Int {
         let bitsWanted = max(8, min(24, Int(log2(Double(max(items, 2))).rounded())))
         return (64 + bitsWanted - 1) / bitsWanted
+    }
+
+    /// One chunk of the code: items sorted by the chunk's value (then by index), with bucket offsets.
+    final class ChunkTable {
+        let shift: Int
+        let bits: Int
+        let radius: Int
+        let offsets: UnsafeMutableBufferPointer<UInt32>   // 2^bits + 1
+        let entries: UnsafeMutableBufferPointer<lk_mih_entry>
+        let flips: [Int32]
+
+        init(codes: [UInt64], shift: Int, bits: Int, radius: Int) {
+            self.shift = shift
+            self.bits = bits
+            self.radius = radius
+            let buckets = 1 << bits
+            let valueMask = (UInt64(1) << UInt64(bits)) - 1
+            offsets = .allocate(capacity: buckets + 1)
+            offsets.initialize(repeating: 0)
+            for code in codes { offsets[Int((code >> UInt64(shift)) & valueMask) + 1] += 1 }
+            for b in 0..<buckets { offsets[b + 1] += offsets[b] }
+            var cursor = Array(offsets.prefix(buckets))
+            entries = .allocate(capacity: codes.count)
+            for (i, code) in codes.enumerated() {  // ascending i: each bucket ends up sorted by item
+                let v = Int((code >> UInt64(shift)) & valueMask)
+                entries[Int(cursor[v])] = lk_mih_entry(code: code, item: UInt32(i), pad: 0)
+                cursor[v] += 1
+            }
+            flips = HammingIndex.patterns(bits: bits, maxWeight: radius).map(Int32.init)
+        }
+
+        deinit {
+            offsets.deallocate()
+            entries.deallocate()
+        }
     }
 
     func multiIndexPairs(within r: Int) -> [NeighbourPair] {
         precondition(wordsPerCode == 1)
         let n = count
         let m = Self.chunkCount(items: n, radius: r)
-        // Chunk c covers `bits[c]` bits; radii floor(r / m) each (pigeonhole: m * (floor(r/m) + 1) > r).
+        // Chunk c covers 64/m bits (the first 64 % m get one more); radius floor(r / m) each, since
+        // m * (floor(r / m) + 1) > r: two codes within r agree within floor(r / m) on some chunk.
         var tables: [ChunkTable] = []
         var shift = 0
         for c in 0..<m {
             let bits = 64 / m + (c < 64 % m ? 1 : 0)
-            tables.append(buildTable(shift: shift, bits: bits, radius: r / m))
+            tables.append(ChunkTable(codes: codes, shift: shift, bits: bits, radius: r / m))
             shift += bits
         }
-        // Flip masks per chunk: every pattern of at most `radius` bits within the chunk's width.
-        let flips = tables.map { Self.patterns(bits: $0.bits, maxWeight: $0.radius) }
-
-        // Raw copies of the tables for the hot loop (no bounds checks or reference counting per candidate),
-        // freed when the search returns.
-        struct View { var offsets: UnsafePointer<UInt32>; var items: UnsafePointer<UInt32>; var codes: UnsafePointer<UInt64>
-                      var shift: UInt64; var valueMask: UInt64; var mask: UInt64; var radius: Int; var flips: [Int] }
-        func raw<T>(_ a: [T]) -> UnsafeMutableBufferPointer<T> {
-            let b = UnsafeMutableBufferPointer<T>.allocate(capacity: a.count)
-            _ = b.initialize(from: a)
-            return b
-        }
-        let offsets = tables.map { raw($0.offsets) }, items = tables.map { raw($0.items) }
-        let sorted = tables.map { raw($0.sortedCodes) }
-        defer { (offsets + items).forEach { $0.deallocate() }; sorted.forEach { $0.deallocate() } }
-        let views = tables.indices.map { c in
-            View(offsets: UnsafePointer(offsets[c].baseAddress!), items: UnsafePointer(items[c].baseAddress!),
-                 codes: UnsafePointer(sorted[c].baseAddress!), shift: tables[c].shift,
-                 valueMask: (UInt64(1) << UInt64(tables[c].bits)) - 1, mask: tables[c].mask, radius: tables[c].radius,
-                 flips: flips[c])
-        }
-        let chunks = (
-            Parallel.mapChunks(count: n, workers: workers) { range -> [NeighbourPair] in
-                var out: [NeighbourPair] = []
-                var found: [(Int, UInt8)] = []
-                codes.withUnsafeBufferPointer { code in
-                    for i in range {
-                        let q = code[i]
-                        found.removeAll(keepingCapacity: true)
-                        for c in 0..<views.count {
-                            let v = views[c]
-                            let qv = Int((q >> v.shift) & v.valueMask)
-                            for flip in v.flips {
-                                let key = qv ^ flip
-                                let lo = Int(v.offsets[key]), hi = Int(v.offsets[key + 1])
-                                if lo == hi { continue }
-                                // Items in a bucket ascend by index: start past i (each pair once, as i < j).
-                                var a = lo, b = hi
-                                while a < b {
-                                    let mid = (a + b) >> 1
-                                    if Int(v.items[mid]) <= i { a = mid + 1 } else { b = mid }
-                                }
-                                var p = a
-                                while p < hi {
-                                    let x = q ^ v.codes[p]
-                                    if x.nonzeroBitCount <= r {
-                                        // Report the pair from the first chunk that finds it only.
-                                        var seenEarlier = false
-                                        var e = 0
-                                        while e < c {
-                                            if (x & views[e].mask).nonzeroBitCount <= views[e].radius { seenEarlier = true; break }
-                                            e += 1
-                                        }
-                                        if !seenEarlier { found.append((Int(v.items[p]), UInt8(x.nonzeroBitCount))) }
-                                    }
-                                    p += 1
+        return withExtendedLifetime(tables) {
+            tables.map { $0.flips }.withUnsafeBufferPointers { flipPointers in
+                let chunks = tables.enumerated().map { c, t in
+                    lk_mih_chunk(offsets: UnsafePointer(t.offsets.baseAddress!), entries: UnsafePointer(t.entries.baseAddress!),
+                                 flips: flipPointers[c], flip_count: Int32(t.flips.count), shift: Int32(t.shift),
+                                 value_mask: (UInt64(1) << UInt64(t.bits)) - 1,
+                                 mask: ((UInt64(1) << UInt64(t.bits)) - 1) << UInt64(t.shift), radius: Int32(t.radius))
+                }
+                // Chunk by chunk, queries in the order of that chunk's table: neighbouring queries probe the
+                // same buckets, which stay in cache. Pairs are sorted once at the end.
+                var all: [NeighbourPair] = []
+                for c in 0..<m {
+                    let table = tables[c]
+                    let results = Parallel.mapChunks(count: n, workers: workers) { range -> [NeighbourPair] in
+                        var out: [NeighbourPair] = []
+                        var index = [UInt32](repeating: 0, count: n)
+                        var distance = [UInt8](repeating: 0, count: n)
+                        chunks.withUnsafeBufferPointer { chunkPointer in
+                            for p in range {
+                                let e = table.entries[p]
+                                let found = lk_mih_query(chunkPointer.baseAddress, Int32(c), Int32(c + 1), e.code, e.item,
+                                                         Int32(r), &index, &distance)
+                                for f in 0..<found {
+                                    out.append(NeighbourPair(i: Int(e.item), j: Int(index[f]), distance: Float(distance[f])))
                                 }
                             }
                         }
-                        found.sort { $0.0 < $1.0 }
-                        for (j, d) in found { out.append(NeighbourPair(i: i, j: j, distance: Float(d))) }
+                        return out
                     }
+                    for part in results { all += part }
                 }
-                return out
+                all.sort { ($0.i, $0.j) < ($1.i, $1.j) }
+                return all
             }
-        )
-        return chunks.flatMap { $0 }
-    }
-
-    private func buildTable(shift: Int, bits: Int, radius: Int) -> ChunkTable {
-        var table = ChunkTable(shift: UInt64(shift), bits: bits, radius: radius, offsets: [], items: [], sortedCodes: [])
-        let buckets = 1 << bits
-        var counts = [UInt32](repeating: 0, count: buckets + 1)
-        for i in 0..<count { counts[table.value(codes[i]) + 1] += 1 }
-        for b in 0..<buckets { counts[b + 1] += counts[b] }
-        var cursor = counts
-        var items = [UInt32](repeating: 0, count: count)
-        for i in 0..<count {
-            let v = table.value(codes[i])
-            items[Int(cursor[v])] = UInt32(i)
-            cursor[v] += 1
         }
-        table.offsets = counts
-        table.items = items
-        table.sortedCodes = items.map { codes[Int($0)] }
-        return table
     }
 
     /// All values of `bits` bits with at most `maxWeight` bits set, lightest first.
@@ -128,13 +100,22 @@ extension HammingIndex {
         for _ in 0..<min(maxWeight, bits) {
             var next: [(value: Int, lowest: Int)] = []
             for (value, lowest) in frontier {
-                for b in 0..<lowest {
-                    next.append((value | 1 << b, b))
-                }
+                for b in 0..<lowest { next.append((value | 1 << b, b)) }
             }
             result += next.map(\.value)
             frontier = next
         }
         return result
+    }
+}
+
+extension Array where Element == [Int32] {
+    /// Pointers to each inner array's storage, valid inside `body`.
+    func withUnsafeBufferPointers<R>(_ body: ([UnsafePointer<Int32>?]) -> R) -> R {
+        func recurse(_ i: Int, _ acc: [UnsafePointer<Int32>?]) -> R {
+            if i == count { return body(acc) }
+            return self[i].withUnsafeBufferPointer { recurse(i + 1, acc + [$0.baseAddress]) }
+        }
+        return recurse(0, [])
     }
 }
