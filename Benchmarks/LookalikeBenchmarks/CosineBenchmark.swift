@@ -84,14 +84,8 @@ func sgemmPeak(threads: Int, depth: Int = 2048) -> (oneCall: Double, parallelCal
 
 /// Uniform random vectors; about a fifth are noisy, rescaled copies of the vector before them.
 func plantedVectors(count: Int, dimension: Int, seed: UInt64) -> [[Float]] {
-    var state = seed
-    func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    var rng = SplitMix64(seed: seed)
+    func next() -> UInt64 { rng.next() }
     let unit = Float(1) / Float(UInt32.max)
     var vectors: [[Float]] = []
     vectors.reserveCapacity(count)

@@ -31,14 +31,8 @@ func hammingBenchmark(_ arguments: ArraySlice<String>) {
 
 /// Random 64-bit codes where about half belong to near-duplicate clusters (2-5 copies, up to 8 bits flipped).
 func plantedHashes(count: Int, seed: UInt64) -> [PerceptualHash] {
-    var state = seed
-    func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    var rng = SplitMix64(seed: seed)
+    func next() -> UInt64 { rng.next() }
     var words: [UInt64] = []
     words.reserveCapacity(count)
     while words.count < count {

@@ -16,7 +16,7 @@ struct Louvain {
         var degree = adj.map { $0.reduce(0) { $0 + $1.weight } }
         let twoM = degree.reduce(0, +)
         guard twoM > 0 else { return Array(0..<n) }
-        var rng = SplitMix(state: seed)
+        var rng = SplitMix64(seed: seed)
         while true {
             let community = localMoves(adj: adj, degree: degree, twoM: twoM, rng: &rng)
             // Renumber communities densely.
@@ -50,7 +50,7 @@ struct Louvain {
 
     /// One level of local moves; returns each node's community (a node index of this level).
     private func localMoves(adj: [[(node: Int, weight: Double)]], degree: [Double], twoM: Double,
-                            rng: inout SplitMix) -> [Int] {
+                            rng: inout SplitMix64) -> [Int] {
         let n = adj.count
         var community = Array(0..<n)
         var total = degree                      // sum of degrees per community
@@ -90,17 +90,5 @@ struct Louvain {
             }
         }
         return community
-    }
-}
-
-/// Small seeded generator (SplitMix64): reproducible orders without Foundation's random sources.
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
