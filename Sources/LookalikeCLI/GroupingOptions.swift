@@ -28,6 +28,9 @@ struct GroupingOptions: ParsableArguments {
     @Option(help: "Cascade: the second method's threshold (default: its documented default).")
     var cascadeThreshold: Float?
 
+    @Option(help: "A profile written by `lookalike tune`: it sets the method(s), weights, rule, threshold, k and resolution.")
+    var profile: String?
+
     @Option(help: "Graph rule: neighbours per image in the k-nearest-neighbour graph.")
     var k: Int = 10
 
@@ -77,6 +80,22 @@ struct GroupingOptions: ParsableArguments {
 
     /// Reads the images and groups them. Returns the report and the read counts for the exit status.
     func report(input: InputOptions, console: Console) throws -> (GroupingReport, processed: Int, failed: Int) {
+        if let profile {
+            let p: GroupingProfile
+            do { p = try GroupingProfile.read(profile) } catch { throw ValidationError("\(error)") }
+            guard p.hashSize == input.size else {
+                throw ValidationError("\(profile) was fitted with --size \(p.hashSize); pass --size \(p.hashSize)")
+            }
+            var fitted = self
+            fitted.profile = nil
+            fitted.method = p.methods.joined(separator: ",")
+            fitted.weights = p.weights.map { $0.map { String($0) }.joined(separator: ",") }
+            fitted.cluster = p.setting.clusteringRule
+            fitted.threshold = p.setting.threshold
+            fitted.k = p.setting.k
+            fitted.resolution = p.setting.resolution
+            return try fitted.report(input: input, console: console)
+        }
         let entries = try self.entries()
         let options = input.methodOptions
         var facts: [ImageFacts] = []

@@ -138,3 +138,26 @@ extension CommandLineTests {
         XCTAssertEqual(try String(contentsOfFile: manifest, encoding: .utf8).split(separator: "\n").count, 4)
     }
 }
+
+extension CommandLineTests {
+    func testTuneWritesAProfileThatGroupUses() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookalike-tune-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var csv = "path,group\n"
+        for o in 1...8 { csv += "\(FixturePaths.image("orient/jpeg-o\(o).jpg")),jpeg\n\(FixturePaths.image("orient/png-o\(o).png")),png\n" }
+        for name in ["photo-city", "photo-sunset", "photo-portrait", "photo-product"] { csv += "\(FixturePaths.image("jpeg/\(name).jpg")),\(name)\n" }
+        try csv.write(to: dir.appendingPathComponent("labels.csv"), atomically: true, encoding: .utf8)
+        let profile = dir.appendingPathComponent("p.json").path
+        let tune = try run(["tune", "--cluster", "components", dir.appendingPathComponent("labels.csv").path, "-o", profile])
+        XCTAssertEqual(tune.status, 0, tune.stderr)
+        XCTAssertTrue(tune.stdout.contains("components"), tune.stdout)
+        let grouped = try run(["group", "--profile", profile, "-f", "csv", FixturePaths.image("orient")])
+        XCTAssertEqual(grouped.status, 0, grouped.stderr)
+        XCTAssertEqual(grouped.stdout.split(separator: "\n").count, 17)
+        let wrongSize = try run(["group", "--profile", profile, "--size", "16", FixturePaths.image("orient")])
+        XCTAssertNotEqual(wrongSize.status, 0)
+        XCTAssertTrue(wrongSize.stderr.contains("--size 8"), wrongSize.stderr)
+    }
+}

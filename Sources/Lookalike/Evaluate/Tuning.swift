@@ -1,0 +1,134 @@
+import Foundation
+
+/// One grouping setting: rule, threshold and (for the graph rule) its k and resolution.
+public struct GroupingSetting: Sendable, Equatable, Codable {
+    public var rule: String
+    public var threshold: Float
+    public var k: Int
+    public var resolution: Double
+
+    public init(rule: ClusteringRule, threshold: Float, graph: GraphSettings = GraphSettings()) {
+        self.rule = rule.rawValue
+        self.threshold = threshold
+        self.k = graph.k
+        self.resolution = graph.resolution
+    }
+
+    public var clusteringRule: ClusteringRule { ClusteringRule(rawValue: rule) ?? .components }
+    public var graph: GraphSettings { GraphSettings(k: k, resolution: resolution) }
+}
+
+/// Fits grouping settings on a labelled set by cross-validation over products: products are dealt into folds,
+/// settings are chosen on the other folds' images only and scored on the held-out fold's images, so the
+/// honest figure never scores a product that helped choose. The in-sample best is reported beside it.
+public struct Tuner {
+    public struct Outcome: Sendable {
+        /// Best setting over all images (what a profile saves) and its in-sample pairwise F1.
+        public let setting: GroupingSetting
+        public let inSampleF1: Double
+        /// Mean held-out pairwise F1 over the folds, and each fold's chosen setting and score.
+        public let crossValidatedF1: Double
+        public let folds: [(setting: GroupingSetting, heldOutF1: Double)]
+    }
+
+    public let descriptorSets: [[Descriptor]]
+    public let scales: [Float]
+    public let weights: [Float]?
+    public let labels: [String]
+
+    public init(descriptorSets: [[Descriptor]], scales: [Float], weights: [Float]? = nil, labels: [String]) {
+        self.descriptorSets = descriptorSets
+        self.scales = scales
+        self.weights = weights
+        self.labels = labels
+    }
+
+    /// Pairwise F1 of `setting` on the images in `subset`.
+    func score(_ setting: GroupingSetting, subset: [Int]) -> Double {
+        let sets = descriptorSets.map { d in subset.map { d[$0] } }
+        let index: any NeighbourIndex
+        let distance: (Int, Int) -> Float
+        if sets.count == 1 {
+            let d = sets[0]
+            index = DescriptorSearch.index(d)
+            distance = { DescriptorSearch.distance(d[$0], d[$1]) }
+        } else {
+            let fused = FusedIndex(descriptors: sets, scales: scales, weights: weights)
+            index = fused
+            distance = fused.distance
+        }
+        let clusters = Clusterer(rule: setting.clusteringRule, threshold: setting.threshold, graph: setting.graph)
+            .clusters(index, distance: distance)
+        return PairwiseScore(clusters: clusters, labels: subset.map { labels[$0] }).f1
+    }
+
+    func best(_ candidates: [GroupingSetting], subset: [Int]) -> (GroupingSetting, Double) {
+        var best = (candidates[0], -1.0)
+        for c in candidates {
+            let f1 = score(c, subset: subset)
+            if f1 > best.1 + 1e-12 { best = (c, f1) }
+        }
+        return best
+    }
+
+    public func tune(candidates: [GroupingSetting], folds: Int, seed: UInt64 = 1) -> Outcome {
+        precondition(!candidates.isEmpty)
+        let all = Array(labels.indices)
+        let (setting, inSample) = best(candidates, subset: all)
+        // Deal products (not images) into folds, in a seeded order.
+        var products = Array(Set(labels)).sorted()
+        var rng = SplitMix64(seed: seed)
+        for i in stride(from: products.count - 1, to: 0, by: -1) { products.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+        let foldCount = max(2, min(folds, products.count))
+        var foldOf: [String: Int] = [:]
+        for (n, p) in products.enumerated() { foldOf[p] = n % foldCount }
+        var results: [(GroupingSetting, Double)] = []
+        for f in 0..<foldCount {
+            let train = all.filter { foldOf[labels[$0]] != f }
+            let test = all.filter { foldOf[labels[$0]] == f }
+            guard !train.isEmpty, !test.isEmpty else { continue }
+            let (chosen, _) = best(candidates, subset: train)
+            results.append((chosen, score(chosen, subset: test)))
+        }
+        let mean = results.isEmpty ? 0 : results.map(\.1).reduce(0, +) / Double(results.count)
+        return Outcome(setting: setting, inSampleF1: inSample, crossValidatedF1: mean,
+                       folds: results.map { (setting: $0.0, heldOutF1: $0.1) })
+    }
+}
+
+/// What `lookalike tune` saves and `group --profile` reads.
+public struct GroupingProfile: Codable, Sendable, Equatable {
+    public var methods: [String]
+    public var weights: [Float]?
+    public var hashSize: Int
+    public var setting: GroupingSetting
+    public var inSampleF1: Double
+    public var crossValidatedF1: Double
+    public var labels: String
+
+    public init(methods: [String], weights: [Float]?, hashSize: Int, setting: GroupingSetting,
+                inSampleF1: Double, crossValidatedF1: Double, labels: String) {
+        self.methods = methods
+        self.weights = weights
+        self.hashSize = hashSize
+        self.setting = setting
+        self.inSampleF1 = inSampleF1
+        self.crossValidatedF1 = crossValidatedF1
+        self.labels = labels
+    }
+
+    public func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(self).write(to: URL(fileURLWithPath: path))
+    }
+
+    public static func read(_ path: String) throws -> GroupingProfile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LabelSet.ParseError(description: "\(path): cannot read the profile")
+        }
+        do { return try JSONDecoder().decode(GroupingProfile.self, from: data) } catch {
+            throw LabelSet.ParseError(description: "\(path): not a lookalike profile (\(error))")
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import XCTest
+@testable import Lookalike
+
+final class TuningTests: XCTestCase {
+    /// 8 products x 4 copies: copies within 3 bits of their product, products 20+ bits apart.
+    func planted() -> ([Descriptor], [String]) {
+        var rng = SplitMix64(seed: 21)
+        var descriptors: [Descriptor] = [], labels: [String] = []
+        for p in 0..<8 {
+            let base = (0..<64).map { _ in rng.next() & 1 == 1 }
+            for _ in 0..<4 {
+                var copy = base
+                for _ in 0..<3 { copy[Int(rng.next() % 64)].toggle() }
+                descriptors.append(.bits(PerceptualHash(bits: copy)))
+                labels.append("product-\(p)")
+            }
+        }
+        return (descriptors, labels)
+    }
+
+    func testTunerFindsAThresholdThatSeparatesProductsAndScoresHeldOutProductsOnly() {
+        let (descriptors, labels) = planted()
+        let tuner = Tuner(descriptorSets: [descriptors], scales: [1], labels: labels)
+        let candidates = (0...30).map { GroupingSetting(rule: .components, threshold: Float($0)) }
+        let outcome = tuner.tune(candidates: candidates, folds: 2, seed: 5)
+        XCTAssertEqual(outcome.inSampleF1, 1)
+        XCTAssertGreaterThanOrEqual(outcome.setting.threshold, 6)
+        XCTAssertLessThan(outcome.setting.threshold, 15)
+        XCTAssertEqual(outcome.folds.count, 2)
+        XCTAssertEqual(outcome.crossValidatedF1, 1)
+        // Choosing on a fold that never saw a copy pair within 0 bits still generalises here.
+        XCTAssertTrue(outcome.folds.allSatisfy { $0.setting.threshold >= 6 })
+    }
+
+    func testProfileRoundTrip() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("profile-\(getpid()).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let profile = GroupingProfile(methods: ["phash", "dhash"], weights: [1, 0.5], hashSize: 8,
+                                      setting: GroupingSetting(rule: .graph, threshold: 1.25, graph: GraphSettings(k: 5, resolution: 2)),
+                                      inSampleF1: 0.9, crossValidatedF1: 0.8, labels: "labels.csv")
+        try profile.write(to: path)
+        XCTAssertEqual(try GroupingProfile.read(path), profile)
+        XCTAssertThrowsError(try GroupingProfile.read(FixturePaths.goldens.path))
+    }
+}
