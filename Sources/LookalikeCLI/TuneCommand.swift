@@ -82,10 +82,10 @@ struct TuneCommand: ParsableCommand {
         let fused = entries.count > 1
         let thresholds: [Float]
         if fused {
-            thresholds = stride(from: 0.25, through: 3.0, by: 0.25).map { Float($0) }
+            // Units of each method's near-duplicate threshold: product grouping needs several times that.
+            thresholds = stride(from: 0.25, through: 10.0, by: 0.25).map { Float($0) }
         } else if entries[0].metric == .hamming {
-            let maxBits = entries[0].defaultThreshold(options) * 6
-            thresholds = (0...Int(max(maxBits, 6))).map(Float.init)
+            thresholds = (0...(24 * size * size / 64)).map(Float.init)
         } else {
             thresholds = stride(from: 0.05, through: 1.0, by: 0.05).map { Float($0) }
         }
