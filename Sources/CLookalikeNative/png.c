@@ -148,3 +148,18 @@ int lk_png_decode(const uint8_t *data, size_t size, int64_t max_pixels, lk_png_i
 int lk_png_read_header(const uint8_t *data, size_t size, lk_png_image *out) {
     return decode(data, size, 0, out, 1);
 }
+
+int lk_png_write_rgb(const char *path, int width, int height, const uint8_t *rgb, char *message, size_t message_size) {
+    png_image image;
+    memset(&image, 0, sizeof image);
+    image.version = PNG_IMAGE_VERSION;
+    image.width = (png_uint_32)width;
+    image.height = (png_uint_32)height;
+    image.format = PNG_FORMAT_RGB;
+    if (!png_image_write_to_file(&image, path, 0, rgb, 0, NULL)) {
+        snprintf(message, message_size, "%s", image.message);
+        png_image_free(&image);
+        return 0;
+    }
+    return 1;
+}

@@ -10,7 +10,7 @@ struct LookalikeCommand: ParsableCommand {
         Exit status: 0 when every file was processed; 1 when some files failed (each named on stderr) \
         and the others were processed; 2 when no file could be processed; 64 for a usage error.
         """,
-        subcommands: [HashCommand.self, GroupCommand.self, DedupeCommand.self, UndoCommand.self, EvaluateCommand.self, TuneCommand.self]
+        subcommands: [HashCommand.self, GroupCommand.self, DedupeCommand.self, UndoCommand.self, EvaluateCommand.self, TuneCommand.self, MaskCommand.self]
     )
 }
 

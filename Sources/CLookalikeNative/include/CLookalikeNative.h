@@ -39,6 +39,8 @@ int lk_png_decode(const uint8_t *data, size_t size, int64_t max_pixels, lk_png_i
 /* Reads only the IHDR: fills width, height, bit_depth, color_type, interlaced. */
 int lk_png_read_header(const uint8_t *data, size_t size, lk_png_image *out);
 void lk_png_release(lk_png_image *image);
+/* Writes 8-bit RGB as a PNG (libpng's simplified API); returns 0 and fills `message` on failure. */
+int lk_png_write_rgb(const char *path, int width, int height, const uint8_t *rgb, char *message, size_t message_size);
 void lk_free(void *p);
 
 /* ---- Hot loops (compiled for several ISAs, picked at run time) ---- */

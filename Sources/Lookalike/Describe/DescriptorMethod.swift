@@ -43,6 +43,10 @@ public enum MethodCatalog {
         Entry(name: "phash", summary: "DCT perceptual hash (imagehash.phash)", metric: .hamming, threshold: 4) {
             DCTHashMethod(size: $0.hashSize)
         },
+        Entry(name: "mask", summary: "background and skin removed; colour, shape and texture of the product",
+              metric: .cosine, threshold: 0.15) { _ in
+            MaskedProductMethod()
+        },
     ]
 
     public static var names: [String] { all.map(\.name) }

@@ -18,6 +18,12 @@ public final class ImageSample {
         return applyOrientation ? gray.applying(decoded.orientation) : gray
     }()
 
+    /// RGB reduced to at most 256 px on the longer side, oriented like `luminance`: for colour-based methods.
+    public private(set) lazy var smallRGB: RGBImage = {
+        let rgb = RGBImage(decoded).reduced(maxSide: 256)
+        return applyOrientation ? rgb.applying(decoded.orientation) : rgb
+    }()
+
     /// Width and height as reported: oriented unless orientation is ignored; always at the stored scale.
     public var reportedSize: (width: Int, height: Int) {
         applyOrientation ? decoded.orientedSize : (decoded.storedWidth, decoded.storedHeight)

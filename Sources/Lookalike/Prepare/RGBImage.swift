@@ -1,0 +1,70 @@
+/// An 8-bit RGB image, interleaved, row-major: what colour-based methods (masking) read.
+public struct RGBImage: Sendable, Equatable {
+    public let width: Int
+    public let height: Int
+    public var pixels: [UInt8]
+
+    public init(width: Int, height: Int, pixels: [UInt8]) {
+        precondition(pixels.count == width * height * 3, "RGBImage: \(pixels.count) bytes for \(width)x\(height)")
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+    }
+
+    /// Pillow's `convert("RGB")` for the decoders' layouts: gray replicated (16-bit clipped), CMYK through cmyk2rgb.
+    public init(_ image: DecodedImage) {
+        let n = image.width * image.height
+        var out = [UInt8](repeating: 0, count: 3 * n)
+        switch image.pixels {
+        case .rgb8(let p): out = p
+        case .gray8(let p): for i in 0..<n { out[3 * i] = p[i]; out[3 * i + 1] = p[i]; out[3 * i + 2] = p[i] }
+        case .gray16(let p):
+            for i in 0..<n { let v = p[i] > 255 ? 255 : UInt8(p[i]); out[3 * i] = v; out[3 * i + 1] = v; out[3 * i + 2] = v }
+        case .cmyk8(let p):
+            for i in 0..<n {
+                let nk = 255 - Int(p[4 * i + 3])
+                for c in 0..<3 {
+                    let t = Int(p[4 * i + c]) * nk + 128
+                    out[3 * i + c] = UInt8(max(0, min(255, nk - (((t >> 8) + t) >> 8))))
+                }
+            }
+        }
+        self.init(width: image.width, height: image.height, pixels: out)
+    }
+
+    /// Area-averaged reduction so that the longer side is at most `maxSide` (no enlargement). Masks and colour
+    /// statistics need no more, and averaging suppresses JPEG noise.
+    public func reduced(maxSide: Int) -> RGBImage {
+        let scale = Double(max(width, height)) / Double(maxSide)
+        guard scale > 1 else { return self }
+        let w = max(1, Int((Double(width) / scale).rounded())), h = max(1, Int((Double(height) / scale).rounded()))
+        var out = [UInt8](repeating: 0, count: w * h * 3)
+        pixels.withUnsafeBufferPointer { src in
+            for y in 0..<h {
+                let y0 = y * height / h, y1 = max(y0 + 1, (y + 1) * height / h)
+                for x in 0..<w {
+                    let x0 = x * width / w, x1 = max(x0 + 1, (x + 1) * width / w)
+                    var r = 0, g = 0, b = 0
+                    for yy in y0..<y1 {
+                        var i = (yy * width + x0) * 3
+                        for _ in x0..<x1 { r += Int(src[i]); g += Int(src[i + 1]); b += Int(src[i + 2]); i += 3 }
+                    }
+                    let count = (y1 - y0) * (x1 - x0)
+                    let o = (y * w + x) * 3
+                    out[o] = UInt8(r / count); out[o + 1] = UInt8(g / count); out[o + 2] = UInt8(b / count)
+                }
+            }
+        }
+        return RGBImage(width: w, height: h, pixels: out)
+    }
+
+    /// The image as EXIF orientation shows it (same mapping as `GrayImage.applying`).
+    public func applying(_ orientation: ExifOrientation) -> RGBImage {
+        if orientation == .up { return self }
+        let planes = (0..<3).map { c in GrayImage(width: width, height: height, pixels: stride(from: c, to: pixels.count, by: 3).map { pixels[$0] }) }
+        let turned = planes.map { $0.applying(orientation) }
+        var out = [UInt8](repeating: 0, count: pixels.count)
+        for c in 0..<3 { for i in 0..<turned[c].pixels.count { out[3 * i + c] = turned[c].pixels[i] } }
+        return RGBImage(width: turned[0].width, height: turned[0].height, pixels: out)
+    }
+}
