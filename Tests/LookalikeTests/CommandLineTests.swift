@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import Lookalike
 
 /// The `lookalike` binary end to end: exit codes, stdout records, stderr messages.
 /// Needs the executable built first (`swift build`), as the README's test command does.
@@ -159,5 +160,20 @@ extension CommandLineTests {
         let wrongSize = try run(["group", "--profile", profile, "--size", "16", FixturePaths.image("orient")])
         XCTAssertNotEqual(wrongSize.status, 0)
         XCTAssertTrue(wrongSize.stderr.contains("--size 8"), wrongSize.stderr)
+    }
+}
+
+extension CommandLineTests {
+    func testMaskWritesOneOverlayPerImage() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("lookalike-masks-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let result = try run(["mask", FixturePaths.image("orient"), "--out", out])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stdout.split(separator: "\n").count, 16)
+        let written = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasSuffix("-mask.png") }
+        XCTAssertEqual(written.count, 16)
+        // The overlays are real PNGs that the decoder reads back.
+        let first = try ImageDecoder().decode(path: out + "/" + written[0]).get()
+        XCTAssertEqual(first.image.format, .png)
     }
 }

@@ -10,7 +10,7 @@
 /// EUROCON 2003) intersected with the YCbCr box of Chai and Ngan ("Face segmentation using skin-color map",
 /// IEEE TCSVT 1999), cleaned by a 3x3 opening. Skin-coloured garments are the known hard case; the damage is
 /// limited by removing skin only from parts of the foreground that are small next to it: a skin region larger
-/// than 35% of the foreground, or skin covering more than half of it, is taken to be the product and kept.
+/// than 35% of the foreground, or skin covering more than 30% of it in all, is taken to be the product and kept.
 public struct ProductMask: Sendable {
     public enum Label: UInt8, Sendable { case product = 0, background = 1, skin = 2 }
 
@@ -155,7 +155,9 @@ public struct ProductMask: Sendable {
         let foreground = labels.filter { $0 == .product }.count
         guard foreground > 0 else { return }
         let total = skin.filter { $0 }.count
-        if Double(total) > 0.5 * Double(foreground) { return }  // the product itself is skin-coloured
+        // Skin on a model is a face, a neck, arms: a modest share. More than that is a skin-coloured product
+        // (often broken into many small patches by its print), and removing it would destroy the descriptor.
+        if Double(total) > 0.3 * Double(foreground) { return }
         for region in Morphology.components(skin, width: w, height: h) where Double(region.count) <= 0.35 * Double(foreground) {
             for i in region { labels[i] = .skin }
         }
