@@ -2,15 +2,20 @@
 """Writes Fixtures/checkpoints/: one tiny state dict in every format TensorArchive reads, plus the expected values.
 
 tiny-zip.pth        torch.save default (zip, torch >= 1.6)
-tiny-legacy.pth     torch.save(..., _use_new_zipfile_serialization=False)
+tiny-legacy.pth     torch.save(..., _use_new_zipfile_serialization=False); its storage keys are memory addresses,
+                    so its bytes change on every run (the values do not)
 tiny-wrapped.pth    {'state_dict': {'module.<key>': ...}, 'epoch': 3, 'arch': 'tiny'} (zip)
+tiny-bigendian.pth  tiny-zip.pth re-packed by Python's zipfile (no ZIP64, no alignment) with its storages
+                    byte-swapped and a `byteorder` entry saying "big", as torch >= 2.1 writes on big-endian hosts
 tiny.safetensors    written by hand here, so the safetensors package is not needed
 tiny-expected.json  {key: {"shape": [...], "values": [... as floats ...]}}
 """
 import collections
 import json
 import os
+import pickle
 import struct
+import zipfile
 
 import torch
 import torch.nn as nn
@@ -52,6 +57,7 @@ def main():
                "epoch": 3, "arch": "tiny"}
     torch.save(wrapped, os.path.join(OUT, "tiny-wrapped.pth"))
     write_safetensors(state, os.path.join(OUT, "tiny.safetensors"))
+    write_big_endian(os.path.join(OUT, "tiny-zip.pth"), os.path.join(OUT, "tiny-bigendian.pth"))
 
     expected = {k: {"shape": list(v.shape), "dtype": str(v.dtype).replace("torch.", ""),
                     "values": [float(x) for x in v.float().flatten().tolist()]}
@@ -59,6 +65,39 @@ def main():
     with open(os.path.join(OUT, "tiny-expected.json"), "w") as f:
         json.dump(expected, f, indent=1, sort_keys=True)
         f.write("\n")
+
+
+class StorageSizes(pickle.Unpickler):
+    """Reads data.pkl only to learn each storage key's element size; tensors are not rebuilt."""
+    sizes = {}
+
+    def find_class(self, module, name):
+        if name.endswith("Storage"):
+            return getattr(torch, name)
+        if name == "_rebuild_tensor_v2":
+            return lambda *args: None
+        return super().find_class(module, name)
+
+    def persistent_load(self, pid):
+        _, storage_type, key, _, _ = pid
+        StorageSizes.sizes[key] = storage_type(0).element_size()
+        return None
+
+
+def write_big_endian(source, path):
+    with zipfile.ZipFile(source) as z:
+        names = z.namelist()
+        prefix = names[0].split("/")[0]
+        StorageSizes(z.open(prefix + "/data.pkl")).load()
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as out:
+            for name in names:
+                data = z.read(name)
+                key = name[len(prefix + "/data/"):] if name.startswith(prefix + "/data/") else None
+                if key is not None:
+                    size = StorageSizes.sizes[key]
+                    data = b"".join(data[i:i + size][::-1] for i in range(0, len(data), size))
+                out.writestr("tiny-bigendian/" + name[len(prefix) + 1:], data)
+            out.writestr("tiny-bigendian/byteorder", b"big")
 
 
 SAFETENSORS_DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16",

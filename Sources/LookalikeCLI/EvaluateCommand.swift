@@ -32,6 +32,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Graph rule: Louvain resolution.")
     var resolution: Double = 1.0
 
+    @Flag(help: "k-reciprocal re-ranking before clustering (thresholds then in Jaccard distance, 0 to 1).")
+    var rerank = false
+
     @Option(help: "Hash size.")
     var size: Int = 8
 
@@ -76,16 +79,17 @@ struct EvaluateCommand: ParsableCommand {
         console.out("# \(labelsKept.count) images, \(Set(labelsKept).count) products (\(labels))\n")
         console.out("method      rule        threshold  pairwise F1 (P / R)     BCubed F1  groups  Recall@1\n")
         for (m, entry) in entries.enumerated() {
-            let thresholds: [Float] = entry.metric == .hamming
+            let thresholds: [Float] = rerank ? stride(from: 0.02, through: 1.0, by: 0.02).map { Float($0) } : entry.metric == .hamming
                 ? (range[0]...range[1]).map(Float.init)
                 : stride(from: 0.02, through: 1.0, by: 0.02).map { Float($0) }
             for rule in rules {
                 let sweep = ThresholdSweep(descriptors: descriptors[m], labels: labelsKept, rule: rule,
                                            thresholds: thresholds,
-                                           graph: GraphSettings(k: k, resolution: resolution), workers: jobs)
+                                           graph: GraphSettings(k: k, resolution: resolution), rerank: rerank,
+                                           workers: jobs)
                 let rows = verbose ? sweep.rows : [sweep.best].compactMap { $0 }
                 for row in rows {
-                    let t = entry.metric == .hamming ? String(Int(row.threshold)) : String(format: "%.2f", row.threshold)
+                    let t = entry.metric == .hamming && !rerank ? String(Int(row.threshold)) : String(format: "%.2f", row.threshold)
                     console.out(entry.name.padded(11) + " " + rule.rawValue.padded(11) + " " + t.padded(9, left: true)
                         + String(format: "  %.3f (%.3f / %.3f)    %.3f   %6d    %.3f\n", row.pairwise.f1,
                                  row.pairwise.precision, row.pairwise.recall, row.bcubed.f1, row.groups, sweep.recallAt1))

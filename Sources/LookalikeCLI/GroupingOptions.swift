@@ -17,6 +17,9 @@ struct GroupingOptions: ParsableArguments {
     @Option(help: "With fused methods: weights, comma-separated, in --method order (default: equal).")
     var weights: String?
 
+    @Flag(help: "k-reciprocal re-ranking (Zhong et al. 2017) before clustering; the threshold is then a Jaccard distance (default 0.8).")
+    var rerank = false
+
     @Option(help: "Clustering rule: components, seed, linkage or graph.")
     var cluster: ClusteringRule = .components
 
@@ -108,7 +111,8 @@ struct GroupingOptions: ParsableArguments {
         let report = GroupingReport(
             method: entries.map(\.name).joined(separator: "+"), images: facts, descriptorSets: sets,
             scales: fused ? entries.map { $0.defaultThreshold(options) } : [1], weights: try parsedWeights(),
-            rule: cluster, threshold: threshold ?? (fused ? 1 : entries[0].defaultThreshold(options)),
+            rerank: rerank, rule: cluster,
+            threshold: threshold ?? (rerank ? 0.8 : fused ? 1 : entries[0].defaultThreshold(options)),
             graph: GraphSettings(k: k, resolution: resolution, seed: seed), keep: KeepPolicy(parsing: keep)!, workers: input.jobs)
         guard let cascade, let second = MethodCatalog.entry(named: cascade) else {
             return (report, counts.processed, counts.failed)

@@ -70,3 +70,23 @@ final class GraphClusteringTests: XCTestCase {
         XCTAssertNotEqual(c[0], c[3])
     }
 }
+
+extension GraphClusteringTests {
+    func testRerankedPairsMatchTheirOwnDistanceAndNeighbourhoodsAgree() {
+        let (index, truth) = planted()
+        let reranked = RerankedIndex(index, k1: 6, k2: 3)
+        for radius: Float in [0.3, 0.6, 0.9] {
+            var expected: [NeighbourPair] = []
+            for i in 0..<index.count { for j in (i + 1)..<index.count where reranked.distance(i, j) <= radius {
+                expected.append(NeighbourPair(i: i, j: j, distance: reranked.distance(i, j)))
+            } }
+            XCTAssertEqual(reranked.pairs(within: radius), expected, "radius \(radius)")
+        }
+        // Within a planted community neighbourhoods overlap; across, they barely do.
+        XCTAssertLessThan(reranked.distance(0, 1), reranked.distance(0, 6))
+        XCTAssertEqual(reranked.distance(3, 3), 0)
+        XCTAssertEqual(reranked.nearest(k: 3).count, index.count)
+        let clusters = Clusterer(rule: .components, threshold: 0.7).clusters(reranked) { reranked.distance($0, $1) }
+        XCTAssertEqual(clusters, truth)
+    }
+}

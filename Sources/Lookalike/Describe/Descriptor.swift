@@ -24,4 +24,6 @@ public enum DistanceMetric: String, Sendable {
     case hamming, cosine
     /// Several methods' distances, each divided by its scale (threshold), averaged: 1.0 = at the threshold.
     case fused
+    /// k-reciprocal re-ranked distance (Jaccard distance of neighbourhood vectors), in [0, 1].
+    case jaccard
 }

@@ -15,9 +15,14 @@ public struct ThresholdSweep: Sendable {
     public var best: Row? { rows.max { ($0.pairwise.f1, -$0.threshold) < ($1.pairwise.f1, -$1.threshold) } }
 
     public init(descriptors: [Descriptor], labels: [String], rule: ClusteringRule, thresholds: [Float],
-                graph: GraphSettings = GraphSettings(), workers: Int? = nil) {
-        let index = DescriptorSearch.index(descriptors, workers: workers)
-        let distance: (Int, Int) -> Float = { DescriptorSearch.distance(descriptors[$0], descriptors[$1]) }
+                graph: GraphSettings = GraphSettings(), rerank: Bool = false, workers: Int? = nil) {
+        var index = DescriptorSearch.index(descriptors, workers: workers)
+        var distance: (Int, Int) -> Float = { DescriptorSearch.distance(descriptors[$0], descriptors[$1]) }
+        if rerank {
+            let reranked = RerankedIndex(index)
+            index = reranked
+            distance = reranked.distance
+        }
         rows = thresholds.map { t in
             let clusters = Clusterer(rule: rule, threshold: t, graph: graph).clusters(index, distance: distance)
             return Row(threshold: t, pairwise: PairwiseScore(clusters: clusters, labels: labels),

@@ -32,12 +32,12 @@ public struct GroupingReport: Sendable {
     /// Groups with one or several methods. With several, distances are fused (`FusedIndex`): each method's
     /// distance over its scale, averaged with `weights`, and `threshold` is in those units (1 = at threshold).
     public init(method: String, images: [ImageFacts], descriptorSets: [[Descriptor]], scales: [Float],
-                weights: [Float]? = nil, rule: ClusteringRule, threshold: Float, graph: GraphSettings = GraphSettings(),
-                keep: KeepPolicy = .standard, workers: Int? = nil) {
+                weights: [Float]? = nil, rerank: Bool = false, rule: ClusteringRule, threshold: Float,
+                graph: GraphSettings = GraphSettings(), keep: KeepPolicy = .standard, workers: Int? = nil) {
         precondition(descriptorSets.allSatisfy { $0.count == images.count })
-        let index: any NeighbourIndex
-        let distance: (Int, Int) -> Float
-        let metric: DistanceMetric
+        var index: any NeighbourIndex
+        var distance: (Int, Int) -> Float
+        var metric: DistanceMetric
         if descriptorSets.count == 1 {
             let descriptors = descriptorSets[0]
             metric = descriptors.first?.metric ?? .hamming
@@ -48,6 +48,12 @@ public struct GroupingReport: Sendable {
             let fused = FusedIndex(descriptors: descriptorSets, scales: scales, weights: weights, workers: workers)
             index = fused
             distance = fused.distance
+        }
+        if rerank {
+            let reranked = RerankedIndex(index)
+            index = reranked
+            distance = reranked.distance
+            metric = .jaccard
         }
         let clusters = Clusterer(rule: rule, threshold: threshold, graph: graph).clusters(index, distance: distance)
         self.init(method: method, metric: metric, images: images, clusters: clusters, distance: distance,

@@ -137,28 +137,31 @@ extension DType {
     /// `storage` holds `storageCount` elements of this type; every index the view touches is checked
     /// against it first, so a lying header gives an error rather than a read past the buffer.
     func gather(_ storage: UnsafeRawBufferPointer, storageCount: Int, offset: Int, shape: [Int], stride: [Int],
-                bigEndian: Bool) throws(TensorArchiveError.Cause) -> [Float] {
+                bigEndian: Bool) throws -> [Float] {
         guard shape.count == stride.count else {
-            throw .malformed("tensor has \(shape.count) sizes but \(stride.count) strides")
+            throw TensorArchiveError.Cause.malformed("tensor has \(shape.count) sizes but \(stride.count) strides")
         }
-        guard offset >= 0, shape.allSatisfy({ $0 >= 0 }) else { throw .malformed("negative size or offset") }
+        guard offset >= 0, shape.allSatisfy({ $0 >= 0 }) else { throw TensorArchiveError.Cause.malformed("negative size or offset") }
         var (count, overflow) = (1, false)
         for size in shape {
             (count, overflow) = count.multipliedReportingOverflow(by: size)
-            if overflow { throw .malformed("tensor size \(shape) overflows") }
+            if overflow { throw TensorArchiveError.Cause.malformed("tensor size \(shape) overflows") }
         }
         if count == 0 { return [] }
         // Lowest and highest element the view reaches (strides may be negative in principle).
         var low = offset, high = offset
         for (size, step) in zip(shape, stride) {
-            let (reach, o) = (size - 1).multipliedReportingOverflow(by: step)
-            if o { throw .malformed("tensor stride \(stride) overflows") }
-            if reach < 0 { low += reach } else { high += reach }
+            // size × step is checked too: the odometer below steps back by it.
+            let (full, o1) = size.multipliedReportingOverflow(by: step)
+            let reach = full &- step  // (size - 1) × step: no larger than `full`
+            let (moved, o2) = (reach < 0 ? low : high).addingReportingOverflow(reach)
+            if o1 || o2 { throw TensorArchiveError.Cause.malformed("tensor stride \(stride) overflows") }
+            if reach < 0 { low = moved } else { high = moved }
         }
         guard low >= 0, high < storageCount else {
-            throw .malformed("tensor view \(shape) at offset \(offset) stride \(stride) reaches past its storage of \(storageCount) elements")
+            throw TensorArchiveError.Cause.malformed("tensor view \(shape) at offset \(offset) stride \(stride) reaches past its storage of \(storageCount) elements")
         }
-        let contiguousStride = shape.indices.map { shape[($0 + 1)...].reduce(1, *) }
+        let contiguousStride = TensorArchive.contiguousStride(shape)
         if stride == contiguousStride || shape.count == 0 {
             return (0..<count).map { load(storage, element: offset + $0, bigEndian: bigEndian) }
         }
