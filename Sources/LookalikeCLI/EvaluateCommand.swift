@@ -35,6 +35,9 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "k-reciprocal re-ranking before clustering (thresholds then in Jaccard distance, 0 to 1).")
     var rerank = false
 
+    @Option(help: "Deep methods: the weights file.")
+    var weights: String?
+
     @Option(help: "Hash size.")
     var size: Int = 8
 
@@ -62,7 +65,18 @@ struct EvaluateCommand: ParsableCommand {
         let range = bits.split(separator: ":").compactMap { Int($0) }
         guard range.count == 2, range[0] <= range[1] else { throw ValidationError("--bits wants FIRST:LAST") }
 
-        let methods = entries.map { $0.make(MethodOptions(hashSize: size)) }
+        var methods: [any DescriptorMethod] = []
+        var usable: [MethodCatalog.Entry] = []
+        for entry in entries {
+            do {
+                methods.append(try entry.make(MethodOptions(hashSize: size, weightsPath: weights)))
+                usable.append(entry)
+            } catch {
+                console.error("\(entry.name): skipped: \(error)")
+                if method != "all" { throw ExitStatus.methodUnavailable }
+            }
+        }
+        let entriesUsed = usable
         var descriptors: [[Descriptor]] = Array(repeating: [], count: methods.count)
         var labelsKept: [String] = []
         var failed = 0
@@ -78,7 +92,7 @@ struct EvaluateCommand: ParsableCommand {
         }
         console.out("# \(labelsKept.count) images, \(Set(labelsKept).count) products (\(labels))\n")
         console.out("method      rule        threshold  pairwise F1 (P / R)     BCubed F1  groups  Recall@1\n")
-        for (m, entry) in entries.enumerated() {
+        for (m, entry) in entriesUsed.enumerated() {
             let thresholds: [Float] = rerank ? stride(from: 0.02, through: 1.0, by: 0.02).map { Float($0) } : entry.metric == .hamming
                 ? (range[0]...range[1]).map(Float.init)
                 : stride(from: 0.02, through: 1.0, by: 0.02).map { Float($0) }

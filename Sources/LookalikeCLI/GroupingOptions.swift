@@ -14,8 +14,8 @@ struct GroupingOptions: ParsableArguments {
         discussion: "Bits for one hash; 1 - cos for vectors; for fused methods 1.0 means 'at every method's threshold'."))
     var threshold: Float?
 
-    @Option(help: "With fused methods: weights, comma-separated, in --method order (default: equal).")
-    var weights: String?
+    @Option(help: "With fused methods: their weights, comma-separated, in --method order (default: equal).")
+    var methodWeights: String?
 
     @Flag(help: "k-reciprocal re-ranking (Zhong et al. 2017) before clustering; the threshold is then a Jaccard distance (default 0.8).")
     var rerank = false
@@ -58,7 +58,7 @@ struct GroupingOptions: ParsableArguments {
             throw ValidationError("unknown --cascade method '\(cascade)'; choose from \(MethodCatalog.names.joined(separator: ", "))")
         }
         if let w = try parsedWeights(), w.count != entries.count {
-            throw ValidationError("--weights has \(w.count) values for \(entries.count) methods")
+            throw ValidationError("--method-weights has \(w.count) values for \(entries.count) methods")
         }
     }
 
@@ -73,10 +73,10 @@ struct GroupingOptions: ParsableArguments {
     }
 
     func parsedWeights() throws -> [Float]? {
-        guard let weights else { return nil }
-        let values = weights.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+        guard let methodWeights else { return nil }
+        let values = methodWeights.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
         guard values.allSatisfy({ $0 != nil && $0! >= 0 }), values.contains(where: { $0! > 0 }) else {
-            throw ValidationError("--weights wants non-negative numbers, at least one above 0")
+            throw ValidationError("--method-weights wants non-negative numbers, at least one above 0")
         }
         return values.map { $0! }
     }
@@ -92,7 +92,7 @@ struct GroupingOptions: ParsableArguments {
             var fitted = self
             fitted.profile = nil
             fitted.method = p.methods.joined(separator: ",")
-            fitted.weights = p.weights.map { $0.map { String($0) }.joined(separator: ",") }
+            fitted.methodWeights = p.weights.map { $0.map { String($0) }.joined(separator: ",") }
             fitted.cluster = p.setting.clusteringRule
             fitted.threshold = p.setting.threshold
             fitted.k = p.setting.k
@@ -103,7 +103,7 @@ struct GroupingOptions: ParsableArguments {
         let options = input.methodOptions
         var facts: [ImageFacts] = []
         var sets: [[Descriptor]] = Array(repeating: [], count: entries.count)
-        let counts = input.describe(methods: entries.map { $0.make(options) }, console: console) { record in
+        let counts = input.describe(methods: try makeMethods(entries, options, console: console), console: console) { record in
             facts.append(ImageFacts(path: record.path, width: record.width, height: record.height))
             for m in entries.indices { sets[m].append(record.descriptors[m]) }
         }
@@ -118,7 +118,7 @@ struct GroupingOptions: ParsableArguments {
             return (report, counts.processed, counts.failed)
         }
         let needed = Cascade.imagesNeedingSecondStage(report)
-        let described = input.describe(paths: needed.map { facts[$0].path }, method: second.make(options), console: console)
+        let described = input.describe(paths: needed.map { facts[$0].path }, method: try makeMethods([second], options, console: console)[0], console: console)
         let secondStage = Dictionary(uniqueKeysWithValues: described.map { (needed[$0.key], $0.value) })
         let threshold2 = cascadeThreshold ?? second.defaultThreshold(options)
         let merged = Cascade.merge(first: report, secondStage: secondStage, threshold: threshold2)

@@ -45,8 +45,8 @@ struct HashCommand: ParsableCommand {
     }
 
     func run() throws {
-        let methods = try methodEntries().map { $0.make(input.methodOptions) }
         let console = Console()
+        let methods = try makeMethods(try methodEntries(), input.methodOptions, console: console)
         var writer = RecordWriter(format: format, methodNames: methods.map(\.name)) { console.out($0) }
         writer.begin()
         let counts = input.describe(methods: methods, console: console) { writer.write($0) }

@@ -28,6 +28,9 @@ struct InputOptions: ParsableArguments {
     @Option(name: [.short, .long], help: "Worker threads (default: all cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(help: "Deep methods: the weights file (default: LOOKALIKE_WEIGHTS, then the cache folders; see README).")
+    var weights: String?
+
     func validate() throws {
         guard size >= 2 else { throw ValidationError("--size must be at least 2 (got \(size))") }
         guard size <= 64 else { throw ValidationError("--size must be at most 64 (got \(size))") }
@@ -35,7 +38,7 @@ struct InputOptions: ParsableArguments {
         guard jobs > 0 else { throw ValidationError("--jobs must be positive") }
     }
 
-    var methodOptions: MethodOptions { MethodOptions(hashSize: size) }
+    var methodOptions: MethodOptions { MethodOptions(hashSize: size, weightsPath: weights) }
 
     var decodeOptions: DecodeOptions {
         // Fast mode keeps at least twice the largest thumbnail (phash's 4 x size) on the shorter side.
@@ -96,5 +99,15 @@ func finish(processed: Int, failed: Int, console: Console, verb: String) throws 
     if failed > 0 {
         console.error("\(failed) file(s) could not be \(verb); \(processed) \(verb)")
         throw ExitStatus.someFailed
+    }
+}
+
+/// Builds methods; a method that cannot start (weights missing) is one clear message and exit status 69.
+func makeMethods(_ entries: [MethodCatalog.Entry], _ options: MethodOptions, console: Console) throws -> [any DescriptorMethod] {
+    try entries.map { entry in
+        do { return try entry.make(options) } catch {
+            console.error("\(entry.name): \(error)")
+            throw ExitStatus.methodUnavailable
+        }
     }
 }

@@ -8,9 +8,10 @@ struct LookalikeCommand: ParsableCommand {
         abstract: "Find images of the same product: perceptual hashes, masks and deep features, one grouper.",
         discussion: """
         Exit status: 0 when every file was processed; 1 when some files failed (each named on stderr) \
-        and the others were processed; 2 when no file could be processed; 64 for a usage error.
+        and the others were processed; 2 when no file could be processed; 64 for a usage error; 69 when a method \
+        cannot start (weights file missing or wrong); 73 when a report or manifest cannot be written.
         """,
-        subcommands: [HashCommand.self, GroupCommand.self, DedupeCommand.self, UndoCommand.self, EvaluateCommand.self, TuneCommand.self, MaskCommand.self]
+        subcommands: [HashCommand.self, GroupCommand.self, DedupeCommand.self, UndoCommand.self, EvaluateCommand.self, TuneCommand.self, MaskCommand.self, EmbedCommand.self]
     )
 }
 
@@ -18,4 +19,5 @@ struct LookalikeCommand: ParsableCommand {
 enum ExitStatus {
     static let someFailed = ExitCode(1)
     static let noneProcessed = ExitCode(2)
+    static let methodUnavailable = ExitCode(69)
 }

@@ -24,8 +24,8 @@ struct TuneCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "Method, or several comma-separated to fuse them.")
     var method: String = "phash"
 
-    @Option(help: "With fused methods: weights in --method order.")
-    var weights: String?
+    @Option(help: "With fused methods: their weights in --method order.")
+    var methodWeights: String?
 
     @Option(help: "Rules to try, comma-separated (components, seed, linkage, graph), or all.")
     var cluster: String = "components,linkage,graph"
@@ -35,6 +35,9 @@ struct TuneCommand: ParsableCommand {
 
     @Option(help: "Repeat the cross-validation with this many random product splits and average.")
     var repeats: Int = 3
+
+    @Option(help: "Deep methods: the weights file.")
+    var weights: String?
 
     @Option(help: "Hash size.")
     var size: Int = 8
@@ -57,14 +60,14 @@ struct TuneCommand: ParsableCommand {
             guard let r = ClusteringRule(rawValue: String(name)) else { throw ValidationError("unknown rule '\(name)'") }
             return r
         }
-        let parsedWeights = try weights.map { text in
+        let parsedWeights = try methodWeights.map { text in
             try text.split(separator: ",").map { v -> Float in
-                guard let f = Float(v), f >= 0 else { throw ValidationError("--weights: '\(v)' is not a weight") }
+                guard let f = Float(v), f >= 0 else { throw ValidationError("--method-weights: '\(v)' is not a weight") }
                 return f
             }
         }
-        let options = MethodOptions(hashSize: size)
-        let methods = entries.map { $0.make(options) }
+        let options = MethodOptions(hashSize: size, weightsPath: weights)
+        let methods = try makeMethods(entries, options, console: console)
         var sets: [[Descriptor]] = Array(repeating: [], count: methods.count)
         var kept: [String] = []
         var failed = 0

@@ -177,3 +177,24 @@ extension CommandLineTests {
         XCTAssertEqual(first.image.format, .png)
     }
 }
+
+extension CommandLineTests {
+    func testDeepMethodWithoutWeightsSaysWhereItLookedAndExits69() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("lookalike-home-\(getpid())").path
+        let result = try run(["embed", FixturePaths.image("orient")],
+                             environment: ["HOME": home, "XDG_CACHE_HOME": home + "/cache", "LOOKALIKE_WEIGHTS": "", "TORCH_HOME": home + "/torch"])
+        XCTAssertEqual(result.status, 69, result.stderr)
+        XCTAssertTrue(result.stderr.contains("resnet50-0676ba61.pth"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("--weights"), result.stderr)
+    }
+
+    func testNpyHeaderIsNumpyFormat1() {
+        let data = VectorWriter.npy([[1, 2], [3, 4], [5, 6]], dimension: 2)
+        XCTAssertEqual(Array(data.prefix(8)), [0x93] + Array("NUMPY".utf8) + [1, 0])
+        let headerLength = Int(data[8]) | Int(data[9]) << 8
+        XCTAssertEqual((10 + headerLength) % 64, 0)
+        let header = String(decoding: data[10..<(10 + headerLength)], as: UTF8.self)
+        XCTAssertTrue(header.contains("'shape': (3, 2)"), header)
+        XCTAssertEqual(data.count, 10 + headerLength + 24)
+    }
+}

@@ -10,9 +10,12 @@ public protocol DescriptorMethod: Sendable {
 public struct MethodOptions: Sendable {
     /// Hash size for the perceptual hashes: size x size bits (imagehash's `hash_size`).
     public var hashSize: Int
+    /// Deep methods: a weights file given by the user (otherwise `WeightsLocator`'s search).
+    public var weightsPath: String?
 
-    public init(hashSize: Int = 8) {
+    public init(hashSize: Int = 8, weightsPath: String? = nil) {
         self.hashSize = hashSize
+        self.weightsPath = weightsPath
     }
 }
 
@@ -26,7 +29,7 @@ public enum MethodCatalog {
         /// Default grouping threshold for a hash size of 8 (bits) or for the vector (1 - cos); see the README
         /// for the measurement behind each value. Bit thresholds scale with the code length.
         public let threshold: Float
-        public let make: @Sendable (MethodOptions) -> any DescriptorMethod
+        public let make: @Sendable (MethodOptions) throws -> any DescriptorMethod
 
         public func defaultThreshold(_ options: MethodOptions) -> Float {
             metric == .hamming ? (threshold * Float(options.hashSize * options.hashSize) / 64).rounded(.down) : threshold
@@ -46,6 +49,10 @@ public enum MethodCatalog {
         Entry(name: "mask", summary: "background and skin removed; colour, shape and texture of the product",
               metric: .cosine, threshold: 0.15) { _ in
             MaskedProductMethod()
+        },
+        Entry(name: "resnet50", summary: "ImageNet ResNet50 global-average-pool features (needs the weights file)",
+              metric: .cosine, threshold: 0.15) {
+            try ResNet50Method(weightsPath: $0.weightsPath)
         },
     ]
 

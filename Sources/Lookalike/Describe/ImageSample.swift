@@ -18,6 +18,12 @@ public final class ImageSample {
         return applyOrientation ? gray.applying(decoded.orientation) : gray
     }()
 
+    /// Full-size RGB, oriented like `luminance` (Pillow's `convert("RGB")` of the decoded pixels).
+    public var orientedRGB: RGBImage {
+        let rgb = RGBImage(decoded)
+        return applyOrientation ? rgb.applying(decoded.orientation) : rgb
+    }
+
     /// RGB reduced to at most 256 px on the longer side, oriented like `luminance`: for colour-based methods.
     public private(set) lazy var smallRGB: RGBImage = {
         let rgb = RGBImage(decoded).reduced(maxSide: 256)

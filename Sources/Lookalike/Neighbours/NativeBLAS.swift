@@ -21,4 +21,12 @@ enum NativeBLAS {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(depth),
                     1, a, Int32(depth), b, Int32(depth), 0, c, Int32(n))
     }
+
+    /// c (m x n) = a (m x k) · b (k x n), all row-major; c is overwritten.
+    static func product(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                        c: UnsafeMutablePointer<Float>) {
+        precondition(m <= Int(Int32.max) && n <= Int(Int32.max) && k <= Int(Int32.max), "sgemm size over blasint")
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
+                    1, a, Int32(k), b, Int32(n), 0, c, Int32(n))
+    }
 }

@@ -5,11 +5,27 @@ import Synchronization
 import Glibc
 #endif
 
-/// Pillow's `Image.resize(size, Image.LANCZOS)` for 8-bit images, bit for bit (`libImaging/Resample.c`):
-/// coefficients in double, normalised, rounded to 22-bit fixed point; a horizontal pass over the rows the
+/// Pillow's `Image.resize(size, filter)` for 8-bit images, bit for bit (`libImaging/Resample.c`), for the two
+/// filters Lookalike needs: LANCZOS (imagehash) and BILINEAR (torchvision's Resize on PIL images).
+/// Coefficients in double, normalised, rounded to 22-bit fixed point; a horizontal pass over the rows the
 /// vertical pass needs, rounded to 8 bits, then a vertical pass. Passes whose size does not change are skipped.
+/// An RGB image is resampled band by band with the same arithmetic, as Pillow does.
+public enum ResamplingFilter: Int, Sendable {
+    case lanczos, bilinear
+
+    var support: Double { self == .lanczos ? 3 : 1 }
+
+    func weight(_ x: Double) -> Double {
+        switch self {
+        case .lanczos: return LanczosResampler.lanczos(x)
+        case .bilinear:
+            let a = abs(x)
+            return a < 1 ? 1 - a : 0
+        }
+    }
+}
+
 public enum LanczosResampler {
-    static let support = 3.0
     static let precisionBits = 22
 
     static func lanczos(_ x: Double) -> Double {
@@ -31,12 +47,12 @@ public enum LanczosResampler {
 
     /// Weights depend only on the two sizes, and folders tend to repeat sizes: computing them (thousands of
     /// sin calls) cost as much as the resampling itself, so they are kept, a bounded number of them.
-    private static let cache = Mutex<[SIMD2<Int>: Coefficients]>([:])
+    private static let cache = Mutex<[SIMD3<Int>: Coefficients]>([:])
 
-    static func coefficients(inSize: Int, outSize: Int) -> Coefficients {
-        let key = SIMD2(inSize, outSize)
+    static func coefficients(inSize: Int, outSize: Int, filter: ResamplingFilter = .lanczos) -> Coefficients {
+        let key = SIMD3(inSize, outSize, filter.rawValue)
         if let hit = cache.withLock({ $0[key] }) { return hit }
-        let made = computeCoefficients(inSize: inSize, outSize: outSize)
+        let made = computeCoefficients(inSize: inSize, outSize: outSize, filter: filter)
         cache.withLock { table in
             if table.count >= 512 { table.removeAll(keepingCapacity: true) }
             table[key] = made
@@ -44,11 +60,11 @@ public enum LanczosResampler {
         return made
     }
 
-    static func computeCoefficients(inSize: Int, outSize: Int) -> Coefficients {
+    static func computeCoefficients(inSize: Int, outSize: Int, filter: ResamplingFilter = .lanczos) -> Coefficients {
         let in0 = 0.0, in1 = Double(Float(inSize))
         let scale = (in1 - in0) / Double(outSize)
         let filterscale = max(scale, 1.0)
-        let support = Self.support * filterscale
+        let support = filter.support * filterscale
         let ksize = Int(support.rounded(.up)) * 2 + 1
         var bounds = [Int32](repeating: 0, count: outSize * 2)
         var weights = [Int32](repeating: 0, count: outSize * ksize)
@@ -61,7 +77,7 @@ public enum LanczosResampler {
             let xmin = max(Int(center - support + 0.5), 0)
             let xmax = min(Int(center + support + 0.5), inSize) - xmin
             for x in 0..<max(xmax, 0) {
-                let w = lanczos((Double(x + xmin) - center + 0.5) * ss)
+                let w = filter.weight((Double(x + xmin) - center + 0.5) * ss)
                 k[x] = w
                 ww += w
             }
@@ -76,7 +92,8 @@ public enum LanczosResampler {
         return Coefficients(ksize: ksize, bounds: bounds, weights: weights)
     }
 
-    public static func resize(_ image: GrayImage, width outW: Int, height outH: Int) -> GrayImage {
+    public static func resize(_ image: GrayImage, width outW: Int, height outH: Int,
+                              filter: ResamplingFilter = .lanczos) -> GrayImage {
         precondition(outW > 0 && outH > 0)
         let needHorizontal = outW != image.width
         let needVertical = outH != image.height
@@ -85,20 +102,20 @@ public enum LanczosResampler {
         // twice as many pixels as the width; the 8-bit rounding between passes makes the order visible.
         let verticalFirst = image.height - outH > 0 && image.height - outH > (image.width - outW) * 2
         if verticalFirst {
-            let tall = needVertical ? verticalPass(image, height: outH, skippingRows: false) : image
-            return needHorizontal ? horizontalPass(tall, width: outW, rows: 0..<tall.height) : tall
+            let tall = needVertical ? verticalPass(image, height: outH, skippingRows: false, filter: filter) : image
+            return needHorizontal ? horizontalPass(tall, width: outW, rows: 0..<tall.height, filter: filter) : tall
         }
-        guard needHorizontal else { return verticalPass(image, height: outH, skippingRows: false) }
+        guard needHorizontal else { return verticalPass(image, height: outH, skippingRows: false, filter: filter) }
         // Horizontal first over only the rows the vertical pass reads.
-        let vertical = coefficients(inSize: image.height, outSize: outH)
+        let vertical = coefficients(inSize: image.height, outSize: outH, filter: filter)
         let first = Int(vertical.bounds[0])
         let last = Int(vertical.bounds[2 * outH - 2] + vertical.bounds[2 * outH - 1])
-        let wide = horizontalPass(image, width: outW, rows: first..<last)
-        return needVertical ? verticalPass(wide, height: outH, skippingRows: true, coefficients: vertical) : wide
+        let wide = horizontalPass(image, width: outW, rows: first..<last, filter: filter)
+        return needVertical ? verticalPass(wide, height: outH, skippingRows: true, filter: filter, coefficients: vertical) : wide
     }
 
-    static func horizontalPass(_ image: GrayImage, width outW: Int, rows: Range<Int>) -> GrayImage {
-        let c = coefficients(inSize: image.width, outSize: outW)
+    static func horizontalPass(_ image: GrayImage, width outW: Int, rows: Range<Int>, filter: ResamplingFilter) -> GrayImage {
+        let c = coefficients(inSize: image.width, outSize: outW, filter: filter)
         var out = [UInt8](repeating: 0, count: outW * rows.count)
         image.pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
@@ -110,9 +127,9 @@ public enum LanczosResampler {
     }
 
     /// `skippingRows`: the input holds only rows [bounds[0], ...) of the original, so windows shift by bounds[0].
-    static func verticalPass(_ image: GrayImage, height outH: Int, skippingRows: Bool,
+    static func verticalPass(_ image: GrayImage, height outH: Int, skippingRows: Bool, filter: ResamplingFilter,
                              coefficients given: Coefficients? = nil) -> GrayImage {
-        var c = given ?? coefficients(inSize: image.height, outSize: outH)
+        var c = given ?? coefficients(inSize: image.height, outSize: outH, filter: filter)
         if skippingRows {
             let first = c.bounds[0]
             for i in 0..<outH { c.bounds[2 * i] -= first }

@@ -1,0 +1,43 @@
+import Foundation
+import Synchronization
+
+/// Approach 4: ImageNet ResNet50 global-average-pool features (2048-d, L2-normalised), cosine distance.
+/// The network is loaded once per process and shared read-only by every worker; workers run images in
+/// parallel with OpenBLAS single-threaded each, so cores are not oversubscribed.
+public struct ResNet50Method: DescriptorMethod {
+    public var name: String { "resnet50" }
+    public var metric: DistanceMetric { .cosine }
+    let network: ResNet50
+
+    private static let loaded = Mutex<[String: ResNet50]>([:])
+
+    /// Finds and loads the weights (see `WeightsLocator` for the search order); throws a message that says
+    /// where it looked and how to get the file.
+    public init(weightsPath: String?) throws {
+        let located = try WeightsLocator().locate(explicitPath: weightsPath)
+        if let cached = Self.loaded.withLock({ $0[located.path] }) {
+            network = cached
+        } else {
+            let made = try ResNet50(checkpoint: located.path)
+            Self.loaded.withLock { $0[located.path] = made }
+            network = made
+        }
+        NativeBLAS.setThreads(1)
+    }
+
+    /// A network given directly (tests: seeded weights).
+    public init(network: ResNet50) {
+        self.network = network
+        NativeBLAS.setThreads(1)
+    }
+
+    public func describe(_ sample: ImageSample) -> Descriptor {
+        .vector(embedding(sample))
+    }
+
+    public func embedding(_ sample: ImageSample) -> [Float] {
+        let pooled = network.embed(ImageNetInput.tensor(sample.orientedRGB))
+        let norm = pooled.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return norm > 0 ? pooled.map { $0 / norm } : pooled
+    }
+}
