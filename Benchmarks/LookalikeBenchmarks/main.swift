@@ -9,6 +9,7 @@ switch arguments.first {
 case "hash": hashBenchmark(arguments.dropFirst())
 case "hamming": hammingBenchmark(arguments.dropFirst())
 case "graph": graphBenchmark(arguments.dropFirst())
+case "resnet": resnetBenchmark(arguments.dropFirst())
 case "cosine": cosineBenchmark(arguments.dropFirst())
 default:
     FileHandle.standardError.write("usage: LookalikeBenchmarks hash|hamming|cosine ...\n".data(using: .utf8)!)
