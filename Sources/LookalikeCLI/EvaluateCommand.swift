@@ -77,19 +77,7 @@ struct EvaluateCommand: ParsableCommand {
             }
         }
         let entriesUsed = usable
-        var descriptors: [[Descriptor]] = Array(repeating: [], count: methods.count)
-        var labelsKept: [String] = []
-        var failed = 0
-        DescriptionRun(methods: methods, workers: jobs).run(paths: set.paths) { outcome in
-            switch outcome.result {
-            case .success(let record):
-                for m in methods.indices { descriptors[m].append(record.descriptors[m]) }
-                labelsKept.append(set.groups[outcome.index])
-            case .failure(let error):
-                console.error(error.description)
-                failed += 1
-            }
-        }
+        let (descriptors, labelsKept, failed) = describeLabelled(set, methods: methods, jobs: jobs, console: console)
         console.out("# \(labelsKept.count) images, \(Set(labelsKept).count) products (\(labels))\n")
         console.out("method      rule        threshold  pairwise F1 (P / R)     BCubed F1  groups  Recall@1\n")
         for (m, entry) in entriesUsed.enumerated() {

@@ -111,3 +111,24 @@ func makeMethods(_ entries: [MethodCatalog.Entry], _ options: MethodOptions, con
         }
     }
 }
+
+/// Describes every image of a labelled set: per method, the descriptors of the images that decoded, their
+/// labels in the same order, and how many failed (each named on stderr).
+func describeLabelled(_ set: LabelSet, methods: [any DescriptorMethod], jobs: Int, console: Console)
+    -> (descriptors: [[Descriptor]], labels: [String], failed: Int)
+{
+    var descriptors: [[Descriptor]] = Array(repeating: [], count: methods.count)
+    var labels: [String] = []
+    var failed = 0
+    DescriptionRun(methods: methods, workers: jobs).run(paths: set.paths) { outcome in
+        switch outcome.result {
+        case .success(let record):
+            for m in methods.indices { descriptors[m].append(record.descriptors[m]) }
+            labels.append(set.groups[outcome.index])
+        case .failure(let error):
+            console.error(error.description)
+            failed += 1
+        }
+    }
+    return (descriptors, labels, failed)
+}

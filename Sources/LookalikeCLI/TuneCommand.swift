@@ -68,19 +68,7 @@ struct TuneCommand: ParsableCommand {
         }
         let options = MethodOptions(hashSize: size, weightsPath: weights)
         let methods = try makeMethods(entries, options, console: console)
-        var sets: [[Descriptor]] = Array(repeating: [], count: methods.count)
-        var kept: [String] = []
-        var failed = 0
-        DescriptionRun(methods: methods, workers: jobs).run(paths: set.paths) { outcome in
-            switch outcome.result {
-            case .success(let record):
-                for m in methods.indices { sets[m].append(record.descriptors[m]) }
-                kept.append(set.groups[outcome.index])
-            case .failure(let error):
-                console.error(error.description)
-                failed += 1
-            }
-        }
+        let (sets, kept, failed) = describeLabelled(set, methods: methods, jobs: jobs, console: console)
         guard kept.count > 1 else { throw ExitStatus.noneProcessed }
         let fused = entries.count > 1
         let thresholds: [Float]
