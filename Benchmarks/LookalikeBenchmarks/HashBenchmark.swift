@@ -17,7 +17,7 @@ func hashBenchmark(_ arguments: ArraySlice<String>) {
 
     /// Runs `body(workerIndex, fileIndex)` over all files on `workers` threads; returns images per second.
     func measure(workers: Int, _ makeWorker: @escaping () -> ((String) -> Void)) -> Double {
-        let next = Counter()
+        let next = ChunkCounter()
         let maker = UnsafeSendable(value: makeWorker)
         let start = DispatchTime.now().uptimeNanoseconds
         DispatchQueue.concurrentPerform(iterations: workers) { _ in

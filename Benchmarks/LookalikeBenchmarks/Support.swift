@@ -1,17 +1,5 @@
 import Foundation
 
-/// A shared index handed out to worker threads.
-final class Counter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-    func take(below limit: Int) -> Int? {
-        lock.lock(); defer { lock.unlock() }
-        guard value < limit else { return nil }
-        value += 1
-        return value - 1
-    }
-}
-
 /// Moves a per-thread value (a C handle, a closure) across the concurrency checker where the benchmark knows better.
 struct UnsafeSendable<T>: @unchecked Sendable { let value: T }
 

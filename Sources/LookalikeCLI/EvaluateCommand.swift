@@ -54,14 +54,8 @@ struct EvaluateCommand: ParsableCommand {
         let console = Console()
         let set: LabelSet
         do { set = try LabelSet(csvAt: labels) } catch { console.error("\(error)"); throw ExitStatus.noneProcessed }
-        let entries = method == "all" ? MethodCatalog.all : try method.split(separator: ",").map { name in
-            guard let e = MethodCatalog.entry(named: String(name)) else { throw ValidationError("unknown method '\(name)'") }
-            return e
-        }
-        let rules = cluster == "all" ? ClusteringRule.allCases : try cluster.split(separator: ",").map { name in
-            guard let r = ClusteringRule(rawValue: String(name)) else { throw ValidationError("unknown rule '\(name)'") }
-            return r
-        }
+        let entries = method == "all" ? MethodCatalog.all : try parseMethods(method)
+        let rules = try parseRules(cluster)
         let range = bits.split(separator: ":").compactMap { Int($0) }
         guard range.count == 2, range[0] <= range[1] else { throw ValidationError("--bits wants FIRST:LAST") }
 

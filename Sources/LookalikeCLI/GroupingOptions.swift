@@ -62,15 +62,7 @@ struct GroupingOptions: ParsableArguments {
         }
     }
 
-    func entries() throws -> [MethodCatalog.Entry] {
-        try method.split(separator: ",").map { raw in
-            let name = raw.trimmingCharacters(in: .whitespaces)
-            guard let entry = MethodCatalog.entry(named: name) else {
-                throw ValidationError("unknown method '\(name)'; choose from \(MethodCatalog.names.joined(separator: ", "))")
-            }
-            return entry
-        }
-    }
+    func entries() throws -> [MethodCatalog.Entry] { try parseMethods(method) }
 
     func parsedWeights() throws -> [Float]? {
         guard let methodWeights else { return nil }

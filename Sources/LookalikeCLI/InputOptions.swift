@@ -132,3 +132,25 @@ func describeLabelled(_ set: LabelSet, methods: [any DescriptorMethod], jobs: In
     }
     return (descriptors, labels, failed)
 }
+
+/// Method names, comma-separated, resolved through the catalog ("all" is handled by callers that allow it).
+func parseMethods(_ text: String) throws -> [MethodCatalog.Entry] {
+    try text.split(separator: ",").map { raw in
+        let name = raw.trimmingCharacters(in: .whitespaces)
+        guard let entry = MethodCatalog.entry(named: name) else {
+            throw ValidationError("unknown method '\(name)'; choose from \(MethodCatalog.names.joined(separator: ", "))")
+        }
+        return entry
+    }
+}
+
+/// Clustering rules, comma-separated, or "all".
+func parseRules(_ text: String) throws -> [ClusteringRule] {
+    if text == "all" { return ClusteringRule.allCases }
+    return try text.split(separator: ",").map { name in
+        guard let rule = ClusteringRule(rawValue: String(name)) else {
+            throw ValidationError("unknown rule '\(name)'; choose from \(ClusteringRule.allCases.map(\.rawValue).joined(separator: ", ")) or all")
+        }
+        return rule
+    }
+}

@@ -52,14 +52,8 @@ struct TuneCommand: ParsableCommand {
         let console = Console()
         let set: LabelSet
         do { set = try LabelSet(csvAt: labels) } catch { console.error("\(error)"); throw ExitStatus.noneProcessed }
-        let entries = try method.split(separator: ",").map { name in
-            guard let e = MethodCatalog.entry(named: String(name)) else { throw ValidationError("unknown method '\(name)'") }
-            return e
-        }
-        let rules = cluster == "all" ? ClusteringRule.allCases : try cluster.split(separator: ",").map { name in
-            guard let r = ClusteringRule(rawValue: String(name)) else { throw ValidationError("unknown rule '\(name)'") }
-            return r
-        }
+        let entries = try parseMethods(method)
+        let rules = try parseRules(cluster)
         let parsedWeights = try methodWeights.map { text in
             try text.split(separator: ",").map { v -> Float in
                 guard let f = Float(v), f >= 0 else { throw ValidationError("--method-weights: '\(v)' is not a weight") }

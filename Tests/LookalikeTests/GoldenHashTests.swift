@@ -27,7 +27,7 @@ final class GoldenHashTests: XCTestCase {
                 XCTAssertEqual(decoded.width, entry["width"] as? Int, relative)
                 XCTAssertEqual(decoded.height, entry["height"] as? Int, relative)
                 if sizeText == "8" {
-                    let thumb = LanczosResampler.resize(gray, width: 8, height: 8)
+                    let thumb = PillowResampler.resize(gray, width: 8, height: 8)
                     let expectedThumb = (entry["gray8x8"] as! [[Int]]).flatMap { $0 }.map(UInt8.init)
                     XCTAssertEqual(thumb.pixels, expectedThumb, "\(relative) 8x8 Lanczos thumbnail")
                 }
@@ -71,7 +71,7 @@ final class GoldenHashTests: XCTestCase {
             for (key, rows) in entry where key.contains("x") && key != "gray_b64" {
                 let parts = key.split(separator: "x").map { Int($0)! }
                 let expected = (rows as! [[Int]]).flatMap { $0 }.map(UInt8.init)
-                let got = LanczosResampler.resize(source, width: parts[0], height: parts[1])
+                let got = PillowResampler.resize(source, width: parts[0], height: parts[1])
                 XCTAssertEqual(got.pixels, expected, "\(name) -> \(key)")
             }
         }

@@ -3,7 +3,7 @@
 public enum HashFunctions {
     /// `imagehash.average_hash`: pixels brighter than the mean of the size x size thumbnail.
     public static func averageHash(_ gray: GrayImage, size: Int = 8) -> PerceptualHash {
-        let small = LanczosResampler.resize(gray, width: size, height: size)
+        let small = PillowResampler.resize(gray, width: size, height: size)
         // pixel > sum / n, in integers: the same outcome as numpy's float mean for any 8-bit input.
         let sum = small.pixels.reduce(0) { $0 + Int($1) }
         let n = small.pixels.count
@@ -12,7 +12,7 @@ public enum HashFunctions {
 
     /// `imagehash.dhash`: each pixel of a (size+1) x size thumbnail against its left neighbour.
     public static func differenceHash(_ gray: GrayImage, size: Int = 8) -> PerceptualHash {
-        let small = LanczosResampler.resize(gray, width: size + 1, height: size)
+        let small = PillowResampler.resize(gray, width: size + 1, height: size)
         var bits: [Bool] = []
         bits.reserveCapacity(size * size)
         for y in 0..<size {
@@ -24,7 +24,7 @@ public enum HashFunctions {
     /// `imagehash.phash`: DCT of a (4*size)^2 thumbnail; low-frequency block against its median.
     public static func dctHash(_ gray: GrayImage, size: Int = 8, highFrequencyFactor: Int = 4) -> PerceptualHash {
         let n = size * highFrequencyFactor
-        let small = LanczosResampler.resize(gray, width: n, height: n)
+        let small = PillowResampler.resize(gray, width: n, height: n)
         var coefficients = [Double](repeating: 0, count: n * n)
         DCT2D.shared(size: n).transform(small.pixels.map(Double.init), into: &coefficients)
         var low: [Double] = []

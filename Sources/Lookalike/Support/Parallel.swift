@@ -27,10 +27,12 @@ enum Parallel {
     }
 }
 
-final class ChunkCounter: @unchecked Sendable {
+/// Hands out 0, 1, 2... to worker threads, once each.
+public final class ChunkCounter: @unchecked Sendable {
     private var value = 0
     private let lock = NSLock()
-    func take(below limit: Int) -> Int? {
+    public init() {}
+    public func take(below limit: Int) -> Int? {
         lock.lock(); defer { lock.unlock() }
         guard value < limit else { return nil }
         value += 1

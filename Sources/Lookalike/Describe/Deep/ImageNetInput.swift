@@ -12,7 +12,7 @@ public enum ImageNetInput {
         let (newW, newH) = w <= h ? (256, Int(256 * Double(h) / Double(w))) : (Int(256 * Double(w) / Double(h)), 256)
         let planes = (0..<3).map { c in
             let plane = GrayImage(width: w, height: h, pixels: stride(from: c, to: image.pixels.count, by: 3).map { image.pixels[$0] })
-            return LanczosResampler.resize(plane, width: newW, height: newH, filter: .bilinear)
+            return PillowResampler.resize(plane, width: newW, height: newH, filter: .bilinear)
         }
         let top = pythonRound(Double(newH - side) / 2), left = pythonRound(Double(newW - side) / 2)
         var out = [Float](repeating: 0, count: 3 * side * side)

@@ -5,11 +5,7 @@ import Synchronization
 import Glibc
 #endif
 
-/// Pillow's `Image.resize(size, filter)` for 8-bit images, bit for bit (`libImaging/Resample.c`), for the two
-/// filters Lookalike needs: LANCZOS (imagehash) and BILINEAR (torchvision's Resize on PIL images).
-/// Coefficients in double, normalised, rounded to 22-bit fixed point; a horizontal pass over the rows the
-/// vertical pass needs, rounded to 8 bits, then a vertical pass. Passes whose size does not change are skipped.
-/// An RGB image is resampled band by band with the same arithmetic, as Pillow does.
+/// The filters of Pillow's resampling that Lookalike reproduces.
 public enum ResamplingFilter: Int, Sendable {
     case lanczos, bilinear
 
@@ -17,7 +13,7 @@ public enum ResamplingFilter: Int, Sendable {
 
     func weight(_ x: Double) -> Double {
         switch self {
-        case .lanczos: return LanczosResampler.lanczos(x)
+        case .lanczos: return PillowResampler.lanczos(x)
         case .bilinear:
             let a = abs(x)
             return a < 1 ? 1 - a : 0
@@ -25,7 +21,12 @@ public enum ResamplingFilter: Int, Sendable {
     }
 }
 
-public enum LanczosResampler {
+/// Pillow's `Image.resize(size, filter)` for 8-bit images, bit for bit (`libImaging/Resample.c`), for the two
+/// filters Lookalike needs: LANCZOS (imagehash) and BILINEAR (torchvision's Resize on PIL images).
+/// Coefficients in double, normalised, rounded to 22-bit fixed point; a horizontal pass over the rows the
+/// vertical pass needs, rounded to 8 bits, then a vertical pass. Passes whose size does not change are skipped.
+/// An RGB image is resampled band by band with the same arithmetic, as Pillow does.
+public enum PillowResampler {
     static let precisionBits = 22
 
     static func lanczos(_ x: Double) -> Double {
