@@ -16,6 +16,7 @@ struct GroupCommand: ParsableCommand {
           lookalike group photos/
           lookalike group --method dhash --threshold 8 --cluster linkage photos/
           lookalike group --format html --output groups.html photos/
+          lookalike group --method mask --format html --masks --output report/groups.html photos/
           lookalike group --format csv --keep size,oldest photos/ > groups.csv
           lookalike group --method phash,dhash --threshold 1.2 photos/
         """
@@ -31,11 +32,22 @@ struct GroupCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "Write the report to this file instead of standard output.")
     var output: String?
 
+    @Flag(help: "HTML: also draw each grouped image's product mask (as `lookalike mask` does) beside its thumbnail.")
+    var masks = false
+
+    func validate() throws {
+        if masks && (format != .html || output == nil) {
+            throw ValidationError("--masks needs --format html and --output (the overlays go in a folder beside the page)")
+        }
+    }
+
     func run() throws {
         let console = Console()
         let (report, processed, failed) = try grouping.report(input: input, console: console)
         let base = output.map { (URL(fileURLWithPath: $0).deletingLastPathComponent().path) }
-        let text = GroupingWriter(format: format, htmlBase: base).render(report)
+        var writer = GroupingWriter(format: format, htmlBase: base)
+        if masks, let output { writer.maskOverlays = writeMasks(report, page: output, console: console) }
+        let text = writer.render(report)
         if let output {
             let folder = URL(fileURLWithPath: output).deletingLastPathComponent()
             try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -48,6 +60,25 @@ struct GroupCommand: ParsableCommand {
             console.out(text)
         }
         try finish(processed: processed, failed: failed, console: console, verb: "read")
+    }
+}
+
+extension GroupCommand {
+    /// Overlays for every image shown in a group, in `<page stem>-masks/` beside the page. Returns image path ->
+    /// overlay path; an image whose overlay failed simply shows no mask (its error went to stderr).
+    func writeMasks(_ report: GroupingReport, page: String, console: Console) -> [String: String] {
+        let pageURL = URL(fileURLWithPath: page)
+        let folder = pageURL.deletingLastPathComponent()
+            .appendingPathComponent(pageURL.deletingPathExtension().lastPathComponent + "-masks").path
+        do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+            console.error("\(folder): cannot create the mask folder: \(error.localizedDescription)")
+            return [:]
+        }
+        let paths = report.groups.flatMap { $0.members.map { report.images[$0.image].path } }
+        let done = input.describe(paths: paths, method: OverlayWriter(folder: folder), console: console)
+        var out: [String: String] = [:]
+        for i in done.keys { out[paths[i]] = OverlayWriter.overlayPath(for: paths[i], in: folder) }
+        return out
     }
 }
 

@@ -49,13 +49,18 @@ struct OverlayWriter: DescriptorMethod {
     func describe(_ sample: ImageSample) throws -> Descriptor {
         let image = sample.smallRGB
         let mask = ProductMask(image)
-        let stem = URL(fileURLWithPath: sample.path).deletingPathExtension().lastPathComponent
-        // FNV-1a of the path: the same name on every run, distinct for same-named files in other folders.
-        let digest = String(sample.path.utf8.reduce(UInt32(2166136261)) { ($0 ^ UInt32($1)) &* 16777619 }, radix: 16)
-        let target = URL(fileURLWithPath: folder).appendingPathComponent("\(stem)-\(digest)-mask.png").path
+        let target = Self.overlayPath(for: sample.path, in: folder)
         try MaskOverlay.writePNG(MaskOverlay.render(image, mask: mask), to: target)
         let n = Float(mask.labels.count)
         let skin = Float(mask.labels.filter { $0 == .skin }.count)
         return .vector([Float(mask.productCount) / n, skin / n, mask.backdropFound ? 1 : 0])
+    }
+
+    /// Where the overlay of `path` goes. FNV-1a of the path: the same name on every run, distinct for
+    /// same-named files in other folders.
+    static func overlayPath(for path: String, in folder: String) -> String {
+        let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let digest = String(path.utf8.reduce(UInt32(2166136261)) { ($0 ^ UInt32($1)) &* 16777619 }, radix: 16)
+        return URL(fileURLWithPath: folder).appendingPathComponent("\(stem)-\(digest)-mask.png").path
     }
 }

@@ -161,6 +161,29 @@ extension CommandLineTests {
         XCTAssertNotEqual(wrongSize.status, 0)
         XCTAssertTrue(wrongSize.stderr.contains("--size 8"), wrongSize.stderr)
     }
+
+    func testTuneOnSeveralSetsChoosesOneSettingAndScoresEachSetLeftOut() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookalike-tune-sets-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var files: [String] = []
+        for (n, format) in [("jpeg", "jpg"), ("png", "png")].enumerated() {
+            let folder = dir.appendingPathComponent("set\(n)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            var csv = "path,group\n"
+            for o in 1...8 { csv += "\(FixturePaths.image("orient/\(format.0)-o\(o).\(format.1)")),picture\n" }
+            for name in ["photo-city", "photo-sunset", "photo-portrait"] { csv += "\(FixturePaths.image("jpeg/\(name).jpg")),\(name)\n" }
+            try csv.write(to: folder.appendingPathComponent("labels.csv"), atomically: true, encoding: .utf8)
+            files.append(folder.appendingPathComponent("labels.csv").path)
+        }
+        let profile = dir.appendingPathComponent("shared.json").path
+        let tune = try run(["tune", "--cluster", "components,graph"] + files + ["-o", profile])
+        XCTAssertEqual(tune.status, 0, tune.stderr)
+        for expected in ["set0", "set1", "left out", "shared setting"] { XCTAssertTrue(tune.stdout.contains(expected), tune.stdout) }
+        let saved = try GroupingProfile.read(profile)
+        XCTAssertEqual(saved.labels, files.joined(separator: ","))
+        XCTAssertEqual(saved.crossValidatedF1, 1, "the eight orientations group alone on either set")
+    }
 }
 
 extension CommandLineTests {
@@ -175,6 +198,21 @@ extension CommandLineTests {
         // The overlays are real PNGs that the decoder reads back.
         let first = try ImageDecoder().decode(path: out + "/" + written[0]).get()
         XCTAssertEqual(first.image.format, .png)
+    }
+
+    func testHTMLGalleryShowsEachGroupedImagesMaskBesideIt() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookalike-gallery-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let page = dir.appendingPathComponent("report/groups.html").path
+        let result = try run(["group", "-f", "html", "--masks", "-o", page, FixturePaths.image("orient")])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        let masks = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("report/groups-masks").path)
+        XCTAssertEqual(masks.count, 16, "one overlay per grouped image")
+        XCTAssertEqual(html.components(separatedBy: "<img class=\"mask\"").count - 1, 16)
+        for name in masks { XCTAssertTrue(html.contains("src=\"groups-masks/\(name)\""), "relative link to \(name)") }
+        // Masks only make sense in the gallery, which needs a folder to put them in.
+        XCTAssertEqual(try run(["group", "--masks", FixturePaths.image("orient")]).status, 64)
     }
 }
 

@@ -33,6 +33,23 @@ final class TuningTests: XCTestCase {
         XCTAssertTrue(outcome.folds.allSatisfy { $0.setting.threshold >= 6 })
     }
 
+    func testSharedTuningPicksTheBestMeanAndScoresEachSetWithTheOthersChoice() {
+        let candidates = (0..<3).map { GroupingSetting(rule: .components, threshold: Float($0)) }
+        // Set 0 likes candidate 0, sets 1 and 2 like candidate 2; candidate 1 is the best compromise.
+        let scores: [[Double]] = [[0.9, 0.7, 0.1], [0.2, 0.7, 0.8], [0.3, 0.6, 0.9]]
+        let shared = SharedTuning(candidates: candidates, scores: scores)
+        XCTAssertEqual(shared.setting.threshold, 1)
+        XCTAssertEqual(shared.meanF1, (0.7 + 0.7 + 0.6) / 3, accuracy: 1e-12)
+        XCTAssertEqual(shared.sets[0].own.threshold, 0)
+        XCTAssertEqual(shared.sets[0].ownF1, 0.9)
+        XCTAssertEqual(shared.sets[0].sharedF1, 0.7)
+        // Left out: set 0 gets the best of sets 1 and 2 (candidate 2); set 1 gets the best of 0 and 2 (candidate 1).
+        XCTAssertEqual(shared.sets[0].leftOut.threshold, 2)
+        XCTAssertEqual(shared.sets[0].leftOutF1, 0.1)
+        XCTAssertEqual(shared.sets[1].leftOut.threshold, 1)
+        XCTAssertEqual(shared.sets[1].leftOutF1, 0.7)
+    }
+
     func testProfileRoundTrip() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("profile-\(getpid()).json").path
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -71,6 +71,27 @@ public struct Tuner {
         return best
     }
 
+    /// Pairwise F1 of every candidate on all images; the neighbour index is built once and shared.
+    public func scores(_ candidates: [GroupingSetting]) -> [Double] {
+        let index: any NeighbourIndex
+        let distance: (Int, Int) -> Float
+        if descriptorSets.count == 1 {
+            let d = descriptorSets[0]
+            index = DescriptorSearch.index(d)
+            distance = { DescriptorSearch.distance(d[$0], d[$1]) }
+        } else {
+            let fused = FusedIndex(descriptors: descriptorSets, scales: scales, weights: weights)
+            index = fused
+            distance = fused.distance
+        }
+        let labels = self.labels
+        return candidates.map { setting in
+            let clusters = Clusterer(rule: setting.clusteringRule, threshold: setting.threshold, graph: setting.graph)
+                .clusters(index, distance: distance)
+            return PairwiseScore(clusters: clusters, labels: labels).f1
+        }
+    }
+
     public func tune(candidates: [GroupingSetting], folds: Int, seed: UInt64 = 1) -> Outcome {
         precondition(!candidates.isEmpty)
         let all = Array(labels.indices)
@@ -93,6 +114,50 @@ public struct Tuner {
         let mean = results.isEmpty ? 0 : results.map(\.1).reduce(0, +) / Double(results.count)
         return Outcome(setting: setting, inSampleF1: inSample, crossValidatedF1: mean,
                        folds: results.map { (setting: $0.0, heldOutF1: $0.1) })
+    }
+}
+
+/// One setting for several labelled sets at once, the way the documented defaults are chosen: the candidate with
+/// the best mean pairwise F1 over the sets. Leave-one-set-out says whether a setting carries to a collection it
+/// was not chosen on: each set is scored with the setting that is best on the other sets.
+public struct SharedTuning {
+    public struct SetResult: Sendable {
+        /// The set's own best candidate and its F1 (in-sample, the ceiling for this rule).
+        public let own: GroupingSetting
+        public let ownF1: Double
+        /// F1 of the shared setting on this set.
+        public let sharedF1: Double
+        /// The setting chosen on the other sets, and its F1 here (the honest figure).
+        public let leftOut: GroupingSetting
+        public let leftOutF1: Double
+    }
+
+    public let setting: GroupingSetting
+    public let meanF1: Double
+    public let sets: [SetResult]
+
+    /// `scores[s][c]`: F1 of candidate c on set s.
+    public init(candidates: [GroupingSetting], scores: [[Double]]) {
+        precondition(!candidates.isEmpty && !scores.isEmpty && scores.allSatisfy { $0.count == candidates.count })
+        func bestMean(over sets: [Int]) -> (Int, Double) {
+            var best = (0, -1.0)
+            for c in candidates.indices {
+                let mean = sets.map { scores[$0][c] }.reduce(0, +) / Double(max(1, sets.count))
+                if mean > best.1 + 1e-12 { best = (c, mean) }
+            }
+            return best
+        }
+        let all = Array(scores.indices)
+        let (chosen, mean) = bestMean(over: all)
+        setting = candidates[chosen]
+        meanF1 = mean
+        sets = all.map { s in
+            let own = bestMean(over: [s]).0
+            let others = all.filter { $0 != s }
+            let leftOut = others.isEmpty ? own : bestMean(over: others).0
+            return SetResult(own: candidates[own], ownF1: scores[s][own], sharedF1: scores[s][chosen],
+                             leftOut: candidates[leftOut], leftOutF1: scores[s][leftOut])
+        }
     }
 }
 

@@ -10,6 +10,8 @@ public enum GroupingFormat: String, Sendable, CaseIterable {
 public struct GroupingWriter {
     public let format: GroupingFormat
     public var htmlBase: String?
+    /// HTML: image path -> its product-mask overlay, shown beside the thumbnail.
+    public var maskOverlays: [String: String] = [:]
 
     public init(format: GroupingFormat, htmlBase: String? = nil) {
         self.format = format
@@ -85,11 +87,13 @@ public struct GroupingWriter {
         figure { margin: 0; text-align: center; }
         img { height: 140px; border: 3px solid transparent; background: #f4f4f4; }
         figure.keep img { border-color: #2a7; }
+        figure img.mask { margin-left: 2px; border-color: transparent; }
         figcaption { font-size: 12px; color: #555; max-width: 180px; overflow-wrap: anywhere; }
         </style></head><body>
         <h1>\(r.groups.count) groups</h1>
         <p>method <b>\(escape(r.method))</b>, \(r.rule.rawValue), threshold \(distanceText(r.threshold, r)); \
-        green frame: the copy kept (\(r.keep)); caption: distance to it. \(r.singletons.count) images are in no group.</p>
+        green frame: the copy kept (\(r.keep)); caption: distance to it. \(r.singletons.count) images are in no group.\
+        \(maskOverlays.isEmpty ? "" : " Beside each photo, its product mask: background dimmed, skin tinted magenta, the product's box in green.")</p>
 
         """
         for (n, group) in r.groups.enumerated() {
@@ -98,8 +102,11 @@ public struct GroupingWriter {
                 let f = r.images[m.image]
                 let keep = m.image == group.representative
                 let caption = keep ? "keep" : "distance \(distanceText(m.distance, r))"
+                let overlay = maskOverlays[f.path].map {
+                    "<img class=\"mask\" loading=\"lazy\" src=\"\(escape(link($0)))\" title=\"product mask of \(escape(f.path))\">"
+                } ?? ""
                 out += "<figure class=\"\(keep ? "keep" : "dup")\"><img loading=\"lazy\" src=\"\(escape(link(f.path)))\" "
-                    + "title=\"\(escape(f.path)) — \(caption)\"><figcaption>\(caption)<br>\(f.width)×\(f.height)<br>"
+                    + "title=\"\(escape(f.path)) — \(caption)\">\(overlay)<figcaption>\(caption)<br>\(f.width)×\(f.height)<br>"
                     + "\(escape((f.path as NSString).lastPathComponent))</figcaption></figure>\n"
             }
             out += "</div>\n"
