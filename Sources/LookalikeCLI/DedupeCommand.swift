@@ -46,7 +46,8 @@ struct DedupeCommand: ParsableCommand {
 
     func run() throws {
         let console = Console()
-        let (report, processed, failed) = try grouping.report(input: input, console: console)
+        // Moving files on a looser product grouping is only done when asked for: components unless --cluster.
+        let (report, processed, failed) = try grouping.report(input: input, console: console, defaultRule: .components)
         let counts = (processed: processed, failed: failed)
         let plan = DedupePlan(report: report, roots: input.paths, moveTo: moveTo)
         let bytes = plan.actions.reduce(0) { $0 + max($1.facts.fileSize, 0) }

@@ -26,11 +26,11 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Clustering rules, comma-separated (components, seed, linkage, graph), or all.")
     var cluster: String = "components"
 
-    @Option(help: "Graph rule: neighbours per image.")
-    var k: Int = 10
+    @Option(help: "Graph rule: neighbours per image (default: each method's).")
+    var k: Int?
 
-    @Option(help: "Graph rule: Louvain resolution.")
-    var resolution: Double = 1.0
+    @Option(help: "Graph rule: Louvain resolution (default: each method's).")
+    var resolution: Double?
 
     @Flag(help: "k-reciprocal re-ranking before clustering (thresholds then in Jaccard distance, 0 to 1).")
     var rerank = false
@@ -81,7 +81,9 @@ struct EvaluateCommand: ParsableCommand {
             for rule in rules {
                 let sweep = ThresholdSweep(descriptors: descriptors[m], labels: labelsKept, rule: rule,
                                            thresholds: thresholds,
-                                           graph: GraphSettings(k: k, resolution: resolution), rerank: rerank,
+                                           graph: GraphSettings(k: k ?? entry.productGrouping.k,
+                                                                resolution: resolution ?? entry.productGrouping.resolution),
+                                           rerank: rerank,
                                            workers: jobs)
                 let rows = verbose ? sweep.rows : [sweep.best].compactMap { $0 }
                 for row in rows {

@@ -9,8 +9,8 @@ struct GroupingOptions: ParsableArguments {
         discussion: "Fused methods average each method's distance divided by its default threshold."))
     var method: String = "phash"
 
-    @Option(name: [.short, .long], help: ArgumentHelp(
-        "Distance threshold; default: the method's documented default.",
+    @Option(name: [.short, .long, .customLong("cutoff")], help: ArgumentHelp(
+        "Distance threshold (the graph rule's cutoff); default: the method's documented default for the rule.",
         discussion: "Bits for one hash; 1 - cos for vectors; for fused methods 1.0 means 'at every method's threshold'."))
     var threshold: Float?
 
@@ -20,8 +20,10 @@ struct GroupingOptions: ParsableArguments {
     @Flag(help: "k-reciprocal re-ranking (Zhong et al. 2017) before clustering; the threshold is then a Jaccard distance (default 0.8).")
     var rerank = false
 
-    @Option(help: "Clustering rule: components, seed, linkage or graph.")
-    var cluster: ClusteringRule = .components
+    @Option(help: ArgumentHelp(
+        "Clustering rule: components, seed, linkage or graph.",
+        discussion: "group: components for hashes, graph for vector methods; dedupe: components unless you ask."))
+    var cluster: ClusteringRule?
 
     @Option(help: ArgumentHelp(
         "Cascade: a second, costlier method run only on each group's kept copy and on images left alone.",
@@ -34,11 +36,11 @@ struct GroupingOptions: ParsableArguments {
     @Option(help: "A profile written by `lookalike tune`: it sets the method(s), weights, rule, threshold, k and resolution.")
     var profile: String?
 
-    @Option(help: "Graph rule: neighbours per image in the k-nearest-neighbour graph.")
-    var k: Int = 10
+    @Option(help: "Graph rule: neighbours per image in the k-nearest-neighbour graph (default: the method's).")
+    var k: Int?
 
-    @Option(help: "Graph rule: Louvain resolution (higher: smaller groups).")
-    var resolution: Double = 1.0
+    @Option(help: "Graph rule: Louvain resolution, higher for smaller groups (default: the method's).")
+    var resolution: Double?
 
     @Option(help: "Graph rule: random seed (same seed, same groups).")
     var seed: UInt64 = 1
@@ -52,8 +54,8 @@ struct GroupingOptions: ParsableArguments {
             throw ValidationError("--keep: use a comma-separated list of \(KeepPolicy.Criterion.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if let threshold, threshold < 0 { throw ValidationError("--threshold must not be negative") }
-        guard k >= 1 else { throw ValidationError("--k must be at least 1") }
-        guard resolution > 0 else { throw ValidationError("--resolution must be positive") }
+        if let k, k < 1 { throw ValidationError("--k must be at least 1") }
+        if let resolution, resolution <= 0 { throw ValidationError("--resolution must be positive") }
         if let cascade, MethodCatalog.entry(named: cascade) == nil {
             throw ValidationError("unknown --cascade method '\(cascade)'; choose from \(MethodCatalog.names.joined(separator: ", "))")
         }
@@ -74,7 +76,10 @@ struct GroupingOptions: ParsableArguments {
     }
 
     /// Reads the images and groups them. Returns the report and the read counts for the exit status.
-    func report(input: InputOptions, console: Console) throws -> (GroupingReport, processed: Int, failed: Int) {
+    /// `defaultRule` is the rule when the user gives none (nil: the method family's own, see `MethodCatalog`).
+    func report(input: InputOptions, console: Console, defaultRule: ClusteringRule? = nil)
+        throws -> (GroupingReport, processed: Int, failed: Int)
+    {
         if let profile {
             let p: GroupingProfile
             do { p = try GroupingProfile.read(profile) } catch { throw ValidationError("\(error)") }
@@ -89,7 +94,7 @@ struct GroupingOptions: ParsableArguments {
             fitted.threshold = p.setting.threshold
             fitted.k = p.setting.k
             fitted.resolution = p.setting.resolution
-            return try fitted.report(input: input, console: console)
+            return try fitted.report(input: input, console: console, defaultRule: defaultRule)
         }
         let entries = try self.entries()
         let options = input.methodOptions
@@ -100,12 +105,15 @@ struct GroupingOptions: ParsableArguments {
             for m in entries.indices { sets[m].append(record.descriptors[m]) }
         }
         let fused = entries.count > 1
+        let rule = cluster ?? defaultRule ?? MethodCatalog.defaultRule(entries)
+        let product = MethodCatalog.productGrouping(entries, options)
+        let defaultThreshold = rerank ? 0.8 : rule == .graph ? product.cutoff : fused ? 1 : entries[0].defaultThreshold(options)
         let report = GroupingReport(
             method: entries.map(\.name).joined(separator: "+"), images: facts, descriptorSets: sets,
             scales: fused ? entries.map { $0.defaultThreshold(options) } : [1], weights: try parsedWeights(),
-            rerank: rerank, rule: cluster,
-            threshold: threshold ?? (rerank ? 0.8 : fused ? 1 : entries[0].defaultThreshold(options)),
-            graph: GraphSettings(k: k, resolution: resolution, seed: seed), keep: KeepPolicy(parsing: keep)!, workers: input.jobs)
+            rerank: rerank, rule: rule, threshold: threshold ?? defaultThreshold,
+            graph: GraphSettings(k: k ?? product.k, resolution: resolution ?? product.resolution, seed: seed),
+            keep: KeepPolicy(parsing: keep)!, workers: input.jobs)
         guard let cascade, let second = MethodCatalog.entry(named: cascade) else {
             return (report, counts.processed, counts.failed)
         }
@@ -115,7 +123,7 @@ struct GroupingOptions: ParsableArguments {
         let threshold2 = cascadeThreshold ?? second.defaultThreshold(options)
         let merged = Cascade.merge(first: report, secondStage: secondStage, threshold: threshold2)
         let final = GroupingReport(method: "\(report.method)>\(second.name)", metric: .fused, images: facts,
-                                   clusters: merged.clusters, distance: merged.distance, rule: cluster,
+                                   clusters: merged.clusters, distance: merged.distance, rule: rule,
                                    threshold: 1, keep: report.keep)
         console.error("cascade: \(second.name) described \(described.count) of \(facts.count) images")
         return (final, counts.processed, counts.failed + needed.count - described.count)

@@ -50,6 +50,20 @@ final class TuningTests: XCTestCase {
         XCTAssertEqual(shared.sets[1].leftOutF1, 0.7)
     }
 
+    func testEachMethodFamilyHasItsOwnDefaults() {
+        let phash = MethodCatalog.entry(named: "phash")!, mask = MethodCatalog.entry(named: "mask")!
+        XCTAssertEqual(MethodCatalog.defaultRule([phash]), .components)
+        XCTAssertEqual(MethodCatalog.defaultRule([mask]), .graph)
+        XCTAssertEqual(MethodCatalog.defaultRule([phash, mask]), .graph)
+        // Bit cutoffs scale with the code length, as thresholds do; vector cutoffs do not.
+        let eight = MethodCatalog.productGrouping([phash], MethodOptions(hashSize: 8))
+        let sixteen = MethodCatalog.productGrouping([phash], MethodOptions(hashSize: 16))
+        XCTAssertEqual(eight.cutoff, phash.productGrouping.cutoff)
+        XCTAssertEqual(sixteen.cutoff, (phash.productGrouping.cutoff * 4).rounded(.down))
+        XCTAssertEqual(MethodCatalog.productGrouping([mask], MethodOptions(hashSize: 16)), mask.productGrouping)
+        XCTAssertEqual(MethodCatalog.productGrouping([phash, mask], MethodOptions()), MethodCatalog.fusedProductGrouping)
+    }
+
     func testProfileRoundTrip() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("profile-\(getpid()).json").path
         defer { try? FileManager.default.removeItem(atPath: path) }

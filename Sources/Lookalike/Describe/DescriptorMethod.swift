@@ -22,36 +22,73 @@ public struct MethodOptions: Sendable {
 /// Every method Lookalike offers. Adding a method means adding its entry here; every command lists,
 /// validates and runs methods through this catalog.
 public enum MethodCatalog {
+    /// The graph rule's default for grouping products: cutoff (bits for a hash size of 8, 1 - cos for vectors,
+    /// or units of each method's threshold when fused), neighbours per image, Louvain resolution.
+    public struct ProductGrouping: Sendable, Equatable {
+        public let cutoff: Float
+        public let k: Int
+        public let resolution: Double
+    }
+
     public struct Entry: Sendable {
         public let name: String
         public let summary: String
         public let metric: DistanceMetric
-        /// Default grouping threshold for a hash size of 8 (bits) or for the vector (1 - cos); see the README
-        /// for the measurement behind each value. Bit thresholds scale with the code length.
+        /// Near-duplicate threshold for a hash size of 8 (bits) or for the vector (1 - cos): the default of the
+        /// components, seed and linkage rules, and the unit of fused distances. Bit thresholds scale with the
+        /// code length. See the README for the measurement behind each value.
         public let threshold: Float
+        /// The graph rule's defaults, chosen with `lookalike tune` on two product sets at once (README).
+        public let productGrouping: ProductGrouping
         public let make: @Sendable (MethodOptions) throws -> any DescriptorMethod
 
-        public func defaultThreshold(_ options: MethodOptions) -> Float {
-            metric == .hamming ? (threshold * Float(options.hashSize * options.hashSize) / 64).rounded(.down) : threshold
+        public func defaultThreshold(_ options: MethodOptions) -> Float { scaled(threshold, options) }
+
+        /// The graph rule's default cutoff, scaled like the threshold.
+        public func defaultCutoff(_ options: MethodOptions) -> Float { scaled(productGrouping.cutoff, options) }
+
+        /// Hashes are for near-duplicates (components); vectors see the same product across shots (graph).
+        public var defaultRule: ClusteringRule { metric == .hamming ? .components : .graph }
+
+        func scaled(_ bits: Float, _ options: MethodOptions) -> Float {
+            metric == .hamming ? (bits * Float(options.hashSize * options.hashSize) / 64).rounded(.down) : bits
         }
     }
 
+    /// Fused methods: the graph rule's default, in units of each method's near-duplicate threshold.
+    public static let fusedProductGrouping = ProductGrouping(cutoff: 3, k: 5, resolution: 3)
+
+    /// The rule `group` uses when none is given: graph as soon as a vector method is involved.
+    public static func defaultRule(_ entries: [Entry]) -> ClusteringRule {
+        entries.contains { $0.metric != .hamming } ? .graph : .components
+    }
+
+    /// The graph rule's default for one method or several fused.
+    public static func productGrouping(_ entries: [Entry], _ options: MethodOptions) -> ProductGrouping {
+        guard entries.count == 1 else { return fusedProductGrouping }
+        let g = entries[0].productGrouping
+        return ProductGrouping(cutoff: entries[0].defaultCutoff(options), k: g.k, resolution: g.resolution)
+    }
+
     public static let all: [Entry] = [
-        Entry(name: "ahash", summary: "average hash (imagehash.average_hash)", metric: .hamming, threshold: 1) {
+        Entry(name: "ahash", summary: "average hash (imagehash.average_hash)", metric: .hamming, threshold: 1,
+              productGrouping: ProductGrouping(cutoff: 14, k: 5, resolution: 3)) {
             AverageHashMethod(size: $0.hashSize)
         },
-        Entry(name: "dhash", summary: "difference hash, horizontal (imagehash.dhash)", metric: .hamming, threshold: 4) {
+        Entry(name: "dhash", summary: "difference hash, horizontal (imagehash.dhash)", metric: .hamming, threshold: 4,
+              productGrouping: ProductGrouping(cutoff: 18, k: 5, resolution: 2)) {
             DifferenceHashMethod(size: $0.hashSize)
         },
-        Entry(name: "phash", summary: "DCT perceptual hash (imagehash.phash)", metric: .hamming, threshold: 4) {
+        Entry(name: "phash", summary: "DCT perceptual hash (imagehash.phash)", metric: .hamming, threshold: 4,
+              productGrouping: ProductGrouping(cutoff: 6, k: 5, resolution: 3)) {
             DCTHashMethod(size: $0.hashSize)
         },
         Entry(name: "mask", summary: "background and skin removed; colour, shape and texture of the product",
-              metric: .cosine, threshold: 0.15) { _ in
+              metric: .cosine, threshold: 0.15, productGrouping: ProductGrouping(cutoff: 0.4, k: 5, resolution: 3)) { _ in
             MaskedProductMethod()
         },
         Entry(name: "resnet50", summary: "ImageNet ResNet50 global-average-pool features (needs the weights file)",
-              metric: .cosine, threshold: 0.15) {
+              metric: .cosine, threshold: 0.15, productGrouping: ProductGrouping(cutoff: 0.4, k: 5, resolution: 3)) {
             try ResNet50Method(weightsPath: $0.weightsPath)
         },
     ]
