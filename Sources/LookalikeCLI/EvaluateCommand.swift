@@ -14,6 +14,7 @@ struct EvaluateCommand: ParsableCommand {
         Examples:
           lookalike evaluate ../shared/data/seed-product-grouping/labels.csv
           lookalike evaluate --method phash --cluster all --verbose labels.csv
+          lookalike evaluate --method mask,phash --fuse --cluster graph labels.csv
         """
     )
 
@@ -31,6 +32,9 @@ struct EvaluateCommand: ParsableCommand {
 
     @Option(help: "Graph rule: Louvain resolution (default: each method's).")
     var resolution: Double?
+
+    @Flag(help: "Fuse the listed methods into one (each distance divided by the method's threshold, averaged).")
+    var fuse = false
 
     @Flag(help: "k-reciprocal re-ranking before clustering (thresholds then in Jaccard distance, 0 to 1).")
     var rerank = false
@@ -74,6 +78,22 @@ struct EvaluateCommand: ParsableCommand {
         let (descriptors, labelsKept, failed) = describeLabelled(set, methods: methods, jobs: jobs, console: console)
         console.out("# \(labelsKept.count) images, \(Set(labelsKept).count) products (\(labels))\n")
         console.out("method      rule        threshold  pairwise F1 (P / R)     BCubed F1  groups  Recall@1\n")
+        if fuse {
+            guard entriesUsed.count > 1 else { throw ValidationError("--fuse needs two methods or more") }
+            let options = MethodOptions(hashSize: size, weightsPath: weights)
+            let name = entriesUsed.map(\.name).joined(separator: "+")
+            let thresholds = rerank ? stride(from: 0.02, through: 1.0, by: 0.02).map { Float($0) }
+                : stride(from: 0.25, through: 10.0, by: 0.25).map { Float($0) }
+            let product = MethodCatalog.productGrouping(entriesUsed, options)
+            for rule in rules {
+                let sweep = ThresholdSweep(descriptorSets: descriptors, scales: entriesUsed.map { $0.defaultThreshold(options) },
+                                           labels: labelsKept, rule: rule, thresholds: thresholds,
+                                           graph: GraphSettings(k: k ?? product.k, resolution: resolution ?? product.resolution),
+                                           rerank: rerank)
+                printRows(sweep, name: name, rule: rule, hamming: false, console: console)
+            }
+            return try finish(processed: labelsKept.count, failed: failed, console: console, verb: "read")
+        }
         for (m, entry) in entriesUsed.enumerated() {
             let thresholds: [Float] = rerank ? stride(from: 0.02, through: 1.0, by: 0.02).map { Float($0) } : entry.metric == .hamming
                 ? (range[0]...range[1]).map(Float.init)
@@ -85,16 +105,20 @@ struct EvaluateCommand: ParsableCommand {
                                                                 resolution: resolution ?? entry.productGrouping.resolution),
                                            rerank: rerank,
                                            workers: jobs)
-                let rows = verbose ? sweep.rows : [sweep.best].compactMap { $0 }
-                for row in rows {
-                    let t = entry.metric == .hamming && !rerank ? String(Int(row.threshold)) : String(format: "%.2f", row.threshold)
-                    console.out(entry.name.padded(11) + " " + rule.rawValue.padded(11) + " " + t.padded(9, left: true)
-                        + String(format: "  %.3f (%.3f / %.3f)    %.3f   %6d    %.3f\n", row.pairwise.f1,
-                                 row.pairwise.precision, row.pairwise.recall, row.bcubed.f1, row.groups, sweep.recallAt1))
-                }
+                printRows(sweep, name: entry.name, rule: rule, hamming: entry.metric == .hamming && !rerank, console: console)
             }
         }
         try finish(processed: labelsKept.count, failed: failed, console: console, verb: "read")
+    }
+
+    func printRows(_ sweep: ThresholdSweep, name: String, rule: ClusteringRule, hamming: Bool, console: Console) {
+        let rows = verbose ? sweep.rows : [sweep.best].compactMap { $0 }
+        for row in rows {
+            let t = hamming ? String(Int(row.threshold)) : String(format: "%.2f", row.threshold)
+            console.out(name.padded(11) + " " + rule.rawValue.padded(11) + " " + t.padded(9, left: true)
+                + String(format: "  %.3f (%.3f / %.3f)    %.3f   %6d    %.3f\n", row.pairwise.f1,
+                         row.pairwise.precision, row.pairwise.recall, row.bcubed.f1, row.groups, sweep.recallAt1))
+        }
     }
 }
 

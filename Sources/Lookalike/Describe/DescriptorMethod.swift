@@ -55,8 +55,9 @@ public enum MethodCatalog {
         }
     }
 
-    /// Fused methods: the graph rule's default, in units of each method's near-duplicate threshold.
-    public static let fusedProductGrouping = ProductGrouping(cutoff: 3, k: 5, resolution: 3)
+    /// Fused methods: the graph rule's default, in units of each method's near-duplicate threshold (measured
+    /// best for mask + pHash; see the README).
+    public static let fusedProductGrouping = ProductGrouping(cutoff: 4, k: 20, resolution: 2)
 
     /// The rule `group` uses when none is given: graph as soon as a vector method is involved.
     public static func defaultRule(_ entries: [Entry]) -> ClusteringRule {
@@ -76,19 +77,20 @@ public enum MethodCatalog {
             AverageHashMethod(size: $0.hashSize)
         },
         Entry(name: "dhash", summary: "difference hash, horizontal (imagehash.dhash)", metric: .hamming, threshold: 4,
-              productGrouping: ProductGrouping(cutoff: 18, k: 5, resolution: 2)) {
+              productGrouping: ProductGrouping(cutoff: 18, k: 20, resolution: 2)) {
             DifferenceHashMethod(size: $0.hashSize)
         },
         Entry(name: "phash", summary: "DCT perceptual hash (imagehash.phash)", metric: .hamming, threshold: 4,
-              productGrouping: ProductGrouping(cutoff: 6, k: 5, resolution: 3)) {
+              productGrouping: ProductGrouping(cutoff: 22, k: 5, resolution: 0.5)) {
             DCTHashMethod(size: $0.hashSize)
         },
         Entry(name: "mask", summary: "background and skin removed; colour, shape and texture of the product",
-              metric: .cosine, threshold: 0.15, productGrouping: ProductGrouping(cutoff: 0.4, k: 5, resolution: 3)) { _ in
+              metric: .cosine, threshold: 0.15, productGrouping: ProductGrouping(cutoff: 0.25, k: 10, resolution: 2)) { _ in
             MaskedProductMethod()
         },
         Entry(name: "resnet50", summary: "ImageNet ResNet50 global-average-pool features (needs the weights file)",
-              metric: .cosine, threshold: 0.15, productGrouping: ProductGrouping(cutoff: 0.4, k: 5, resolution: 3)) {
+              // Not measured with the real weights here: the mask method's vector defaults, until someone can.
+              metric: .cosine, threshold: 0.15, productGrouping: ProductGrouping(cutoff: 0.25, k: 10, resolution: 2)) {
             try ResNet50Method(weightsPath: $0.weightsPath)
         },
     ]

@@ -16,8 +16,23 @@ public struct ThresholdSweep: Sendable {
 
     public init(descriptors: [Descriptor], labels: [String], rule: ClusteringRule, thresholds: [Float],
                 graph: GraphSettings = GraphSettings(), rerank: Bool = false, workers: Int? = nil) {
-        var index = DescriptorSearch.index(descriptors, workers: workers)
-        var distance: (Int, Int) -> Float = { DescriptorSearch.distance(descriptors[$0], descriptors[$1]) }
+        self.init(index: DescriptorSearch.index(descriptors, workers: workers),
+                  distance: { DescriptorSearch.distance(descriptors[$0], descriptors[$1]) },
+                  labels: labels, rule: rule, thresholds: thresholds, graph: graph, rerank: rerank)
+    }
+
+    /// Fused methods: each method's distance divided by its scale, weighted and averaged.
+    public init(descriptorSets: [[Descriptor]], scales: [Float], weights: [Float]? = nil, labels: [String],
+                rule: ClusteringRule, thresholds: [Float], graph: GraphSettings = GraphSettings(), rerank: Bool = false) {
+        let fused = FusedIndex(descriptors: descriptorSets, scales: scales, weights: weights)
+        self.init(index: fused, distance: fused.distance, labels: labels, rule: rule, thresholds: thresholds,
+                  graph: graph, rerank: rerank)
+    }
+
+    init(index: any NeighbourIndex, distance: @escaping (Int, Int) -> Float, labels: [String], rule: ClusteringRule,
+         thresholds: [Float], graph: GraphSettings, rerank: Bool) {
+        var index = index
+        var distance = distance
         if rerank {
             let reranked = RerankedIndex(index)
             index = reranked
