@@ -80,6 +80,13 @@ extension CommandLineTests {
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.contains("16 images, 2 products"), result.stdout)
         XCTAssertTrue(result.stdout.contains("1.000 (1.000 / 1.000)"), result.stdout)
+        let fused = try run(["evaluate", "-m", "phash,dhash", "--fuse", "--cluster", "components,graph",
+                             dir.appendingPathComponent("labels.csv").path])
+        XCTAssertEqual(fused.status, 0, fused.stderr)
+        let rows = fused.stdout.split(separator: "\n").filter { $0.hasPrefix("phash+dhash") }
+        XCTAssertEqual(rows.count, 2, fused.stdout)
+        XCTAssertTrue(rows.allSatisfy { $0.contains("1.000 (1.000 / 1.000)") }, fused.stdout)
+        XCTAssertEqual(try run(["evaluate", "-m", "phash", "--fuse", dir.appendingPathComponent("labels.csv").path]).status, 64)
     }
 }
 
