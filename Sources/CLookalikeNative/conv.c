@@ -13,6 +13,7 @@
 
 #if defined(__linux__)
 #include <linux/futex.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #endif
@@ -27,8 +28,7 @@
 
 typedef struct {
     int cout, cin, kernel, stride, pad, k;
-    int chw_input;     /* the stem reads the caller's CHW image directly; K is then ordered (c, ky, kx) */
-    float *packed;     /* cout/NR panels, each K x NR */
+    float *packed;     /* cout/NR panels, each K x NR; K ordered (ky, kx, c) */
     float *bias;
 } lk_conv;
 
@@ -225,13 +225,24 @@ static lk_kernel kernel_for(int isa) {
 
 static void *aligned_floats(size_t count) {
     size_t bytes = (count * sizeof(float) + 63) & ~(size_t)63;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    /* Weights (100 MB, streamed every pass) and activations: 2 MiB pages spare the TLB misses of 4 KiB ones
+       where transparent huge pages are opt-in (madvise mode). */
+    size_t huge = (size_t)2 << 20;
+    if (bytes >= 2 * huge) {
+        bytes = (bytes + huge - 1) & ~(huge - 1);
+        void *p = aligned_alloc(huge, bytes);
+        if (p) madvise(p, bytes, MADV_HUGEPAGE);
+        return p;
+    }
+#endif
     return aligned_alloc(64, bytes ? bytes : 64);
 }
 
-/* weights: cout x cin x k x k. Packed K order is (ky, kx, c) so each tap's channels are contiguous in NHWC. */
-static int conv_init(lk_conv *cv, const int *shape, const float *weights, const float *bias, int chw_input) {
+/* weights: cout x cin x k x k. Packed K order is (ky, kx, c): in NHWC a kernel row of a pixel is then one
+   contiguous run of k * cin floats. */
+static int conv_init(lk_conv *cv, const int *shape, const float *weights, const float *bias) {
     cv->cout = shape[0]; cv->cin = shape[1]; cv->kernel = shape[2]; cv->stride = shape[3]; cv->pad = shape[4];
-    cv->chw_input = chw_input;
     int taps = cv->kernel * cv->kernel, K = cv->cin * taps;
     cv->k = K;
     if (cv->cout % NR != 0 || cv->cout <= 0 || cv->cin <= 0) return 0;
@@ -243,8 +254,7 @@ static int conv_init(lk_conv *cv, const int *shape, const float *weights, const 
         const float *w = weights + (size_t)o * K;
         for (int c = 0; c < cv->cin; c++) {
             for (int t = 0; t < taps; t++) {
-                int k = chw_input ? c * taps + t : t * cv->cin + c;
-                panel[(size_t)k * NR + o % NR] = w[c * taps + t];
+                panel[((size_t)t * cv->cin + c) * NR + o % NR] = w[c * taps + t];
             }
         }
         cv->bias[o] = bias[o];
@@ -279,46 +289,56 @@ static void pack_rows(const lk_conv_input *x, long m0, int mr, int k0, int k1, f
         long img = p / plane, r = p % plane;
         int oy = (int)(r / x->wo), ox = (int)(r % x->wo);
         int iy0 = oy * s - pad, ix0 = ox * s - pad;
-        if (cv->chw_input) {
-            /* K = (c, ky, kx) over a CHW image. */
-            int taps = ks * ks;
-            for (int k = k0; k < k1; k++) {
-                int c = k / taps, t = k % taps, iy = iy0 + t / ks, ix = ix0 + t % ks;
-                dst[k - k0] = (iy >= 0 && iy < x->h && ix >= 0 && ix < x->w)
-                                  ? x->in[((img * cin + c) * x->h + iy) * x->w + ix] : 0.0f;
-            }
-            continue;
-        }
+        int row_len = ks * cin, whole_rows = ix0 >= 0 && ix0 + ks <= x->w;
         for (int k = k0; k < k1;) {
-            int t = k / cin, c0 = k - t * cin;
-            int len = cin - c0 < k1 - k ? cin - c0 : k1 - k;
-            int iy = iy0 + t / ks, ix = ix0 + t % ks;
-            if (iy >= 0 && iy < x->h && ix >= 0 && ix < x->w)
-                memcpy(dst + (k - k0), x->in + ((img * x->h + iy) * x->w + ix) * cin + c0, (size_t)len * sizeof(float));
-            else
-                memset(dst + (k - k0), 0, (size_t)len * sizeof(float));
-            k += len;
+            int ky = k / row_len, rem = k - ky * row_len, iy = iy0 + ky;
+            int end = (ky + 1) * row_len < k1 ? (ky + 1) * row_len : k1;
+            if (iy < 0 || iy >= x->h) {
+                memset(dst + (k - k0), 0, (size_t)(end - k) * sizeof(float));
+                k = end;
+            } else if (whole_rows) {
+                memcpy(dst + (k - k0), x->in + ((img * x->h + iy) * x->w + ix0) * cin + rem, (size_t)(end - k) * sizeof(float));
+                k = end;
+            } else {
+                /* Left or right edge: tap by tap, zeros where the kernel hangs over. */
+                int kx = rem / cin, c0 = rem - kx * cin, ix = ix0 + kx;
+                int len = cin - c0 < end - k ? cin - c0 : end - k;
+                if (ix >= 0 && ix < x->w)
+                    memcpy(dst + (k - k0), x->in + ((img * x->h + iy) * x->w + ix) * cin + c0, (size_t)len * sizeof(float));
+                else
+                    memset(dst + (k - k0), 0, (size_t)len * sizeof(float));
+                k += len;
+            }
         }
     }
 }
 
-/* This thread's share of one convolution: out (n*ho*wo x cout) = act(conv(in) + bias (+ residual)).
-   Few pixels (late stages of a small batch): threads split the output channels, so each streams half the
-   weights. Many pixels: threads split the pixel rows and share the weights through L3. */
-static void conv_part(const lk_conv_input *x, float *out, const float *residual, int relu,
-                      int tid, int threads, float *pack, lk_kernel kernel) {
+/* CHW images -> zero-padded NHWC, this thread's share of padded rows: the stem then needs no bounds checks and
+   each of its 7 kernel rows is one contiguous run of 21 floats. */
+static void pad_to_nhwc_part(const float *in, int n, int c, int h, int w, int pad, float *out, int tid, int threads) {
+    int hp = h + 2 * pad, wp = w + 2 * pad;
+    long rows = (long)n * hp, r0 = rows * tid / threads, r1 = rows * (tid + 1) / threads;
+    for (long row = r0; row < r1; row++) {
+        long img = row / hp;
+        int y = (int)(row % hp) - pad;
+        float *dst = out + row * wp * c;
+        if (y < 0 || y >= h) { memset(dst, 0, (size_t)wp * c * sizeof(float)); continue; }
+        memset(dst, 0, (size_t)pad * c * sizeof(float));
+        memset(dst + (size_t)(pad + w) * c, 0, (size_t)pad * c * sizeof(float));
+        for (int ch = 0; ch < c; ch++) {
+            const float *src = in + ((img * c + ch) * h + y) * w;
+            for (int xx = 0; xx < w; xx++) dst[(size_t)(pad + xx) * c + ch] = src[xx];
+        }
+    }
+}
+
+/* Output tiles [b0, b1) x panels [p0, p1): K chunk by K chunk, each packed pixel tile meets every panel while
+   it is in L1, and at most NCP panels (a weight block that fits L2) are swept per pass over the tiles. */
+static void conv_tiles(const lk_conv_input *x, float *out, const float *residual, int relu, long blocks,
+                       long b0, long b1, int p0, int p1, float *pack, lk_kernel kernel) {
     const lk_conv *cv = x->conv;
     long M = (long)x->n * x->ho * x->wo;
-    int P = cv->cout / NR, K = cv->k;
-    long blocks = (M + MR - 1) / MR;
-    int chunks = (K + KC - 1) / KC;
-    long b0 = 0, b1 = blocks;
-    int p0 = 0, p1 = P;
-    if (blocks >= 8L * threads || P < threads) {
-        b0 = blocks * tid / threads; b1 = blocks * (tid + 1) / threads;
-    } else {
-        p0 = P * tid / threads; p1 = P * (tid + 1) / threads;
-    }
+    int K = cv->k, chunks = (K + KC - 1) / KC;
     for (int pc0 = p0; pc0 < p1; pc0 += NCP) {
         int pc1 = pc0 + NCP < p1 ? pc0 + NCP : p1;
         for (int kk = 0; kk < chunks; kk++) {
@@ -337,6 +357,23 @@ static void conv_part(const lk_conv_input *x, float *out, const float *residual,
             }
         }
     }
+}
+
+/* This thread's share of one convolution: out (n*ho*wo x cout) = act(conv(in) + bias (+ residual)).
+   A fixed split, not a shared work queue: thread t keeps the same pixels from layer to layer, so what it wrote
+   is still in its own L2 when it reads it back (measured: 6% faster at batch 1 than taking units dynamically).
+   Many pixels: threads split the pixel tiles and share the weights through L3. Few pixels (late stages of a
+   small batch): threads split the weight panels, so each weight is streamed from memory once. */
+static void conv_part(const lk_conv_input *x, float *out, const float *residual, int relu,
+                      int tid, int threads, float *pack, lk_kernel kernel) {
+    const lk_conv *cv = x->conv;
+    long M = (long)x->n * x->ho * x->wo;
+    int P = cv->cout / NR;
+    long blocks = (M + MR - 1) / MR;
+    if (blocks >= 8L * threads || P < threads)
+        conv_tiles(x, out, residual, relu, blocks, blocks * tid / threads, blocks * (tid + 1) / threads, 0, P, pack, kernel);
+    else
+        conv_tiles(x, out, residual, relu, blocks, 0, blocks, P * tid / threads, P * (tid + 1) / threads, pack, kernel);
 }
 
 static inline int out_size(int size, const lk_conv *cv) { return (size + 2 * cv->pad - cv->kernel) / cv->stride + 1; }
@@ -438,6 +475,7 @@ static void barrier_wait(lk_barrier *b) {
 struct lk_resnet_workspace {
     const lk_resnet *net;
     int max_batch, threads, height, width;
+    float *padded;         /* the input images, NHWC with the stem's zero padding */
     float *x, *y, *t1, *t2, *identity;
     float *pack;           /* threads x MR x KC */
     pthread_t *helpers;
@@ -458,7 +496,12 @@ static void forward_part(lk_resnet_workspace *ws, int tid) {
     float *x = ws->x, *y = ws->y;
 
     const lk_conv *stem = &net->convs[0];
-    lk_conv_input in = {stem, ws->input, n, ws->height, ws->width, out_size(ws->height, stem), out_size(ws->width, stem)};
+    int hp = ws->height + 2 * stem->pad, wp = ws->width + 2 * stem->pad;
+    pad_to_nhwc_part(ws->input, n, stem->cin, ws->height, ws->width, stem->pad, ws->padded, tid, T);
+    barrier_wait(&ws->barrier);
+    lk_conv unpadded = *stem;
+    unpadded.pad = 0;
+    lk_conv_input in = {&unpadded, ws->padded, n, hp, wp, out_size(hp, &unpadded), out_size(wp, &unpadded)};
     conv_part(&in, y, 0, 1, tid, T, pack, kernel);
     barrier_wait(&ws->barrier);
     int h = in.ho, w = in.wo, c = stem->cout;
@@ -525,7 +568,7 @@ int lk_resnet_set_convolution(lk_resnet *net, int index, const int *shape, const
     lk_conv *cv = &net->convs[index];
     conv_free(cv);
     memset(cv, 0, sizeof *cv);
-    return conv_init(cv, shape, weights, bias, index == 0);
+    return conv_init(cv, shape, weights, bias);
 }
 
 void lk_resnet_release(lk_resnet *net) {
@@ -567,12 +610,13 @@ lk_resnet_workspace *lk_resnet_workspace_create(const lk_resnet *net, int max_ba
     }
     size_t batch = (size_t)max_batch;
     /* Pages are touched only as far as the batch in hand needs them, so a large max_batch costs address space. */
+    ws->padded = aligned_floats((size_t)(height + 2 * stem->pad) * (width + 2 * stem->pad) * stem->cin * batch);
     ws->x = aligned_floats(xy * batch); ws->y = aligned_floats(xy * batch);
     ws->t1 = aligned_floats(t1 * batch); ws->t2 = aligned_floats(t2 * batch);
     ws->identity = aligned_floats((id ? id : 1) * batch);
     ws->pack = aligned_floats((size_t)ws->threads * MR * KC);
     ws->barrier.count = ws->threads;
-    if (!ws->x || !ws->y || !ws->t1 || !ws->t2 || !ws->identity || !ws->pack) { lk_resnet_workspace_release(ws); return 0; }
+    if (!ws->padded || !ws->x || !ws->y || !ws->t1 || !ws->t2 || !ws->identity || !ws->pack) { lk_resnet_workspace_release(ws); return 0; }
     memset(ws->pack, 0, (size_t)ws->threads * MR * KC * sizeof(float));
     if (ws->threads > 1) {
         ws->helpers = calloc((size_t)ws->threads, sizeof(pthread_t));
@@ -599,7 +643,7 @@ void lk_resnet_workspace_release(lk_resnet_workspace *ws) {
         for (int t = 1; t < ws->threads; t++) pthread_join(ws->helpers[t], 0);
         free(ws->helpers);
     }
-    free(ws->x); free(ws->y); free(ws->t1); free(ws->t2); free(ws->identity); free(ws->pack);
+    free(ws->padded); free(ws->x); free(ws->y); free(ws->t1); free(ws->t2); free(ws->identity); free(ws->pack);
     free(ws);
 }
 
@@ -615,12 +659,23 @@ int lk_conv_forward(const int *shape, const float *weights, const float *bias, i
                     const float *input, int n, int height, int width, const float *residual, int relu, float *out) {
     lk_conv cv;
     memset(&cv, 0, sizeof cv);
-    if (!conv_init(&cv, shape, weights, bias, chw_input)) { conv_free(&cv); return 0; }
-    float *pack = aligned_floats(MR * KC);
-    if (!pack) { conv_free(&cv); return 0; }
-    lk_conv_input x = {&cv, input, n, height, width, out_size(height, &cv), out_size(width, &cv)};
-    conv_part(&x, out, residual, relu, 0, 1, pack, kernel_for(lk_conv_isa()));
+    float *pack = aligned_floats(MR * KC), *padded = 0;
+    int ok = conv_init(&cv, shape, weights, bias) && pack;
+    if (ok && chw_input) {
+        /* As the network's stem: pad into NHWC first, then convolve without padding. */
+        padded = aligned_floats((size_t)n * (height + 2 * cv.pad) * (width + 2 * cv.pad) * cv.cin);
+        ok = padded != 0;
+        if (ok) {
+            pad_to_nhwc_part(input, n, cv.cin, height, width, cv.pad, padded, 0, 1);
+            input = padded; height += 2 * cv.pad; width += 2 * cv.pad; cv.pad = 0;
+        }
+    }
+    if (ok) {
+        lk_conv_input x = {&cv, input, n, height, width, out_size(height, &cv), out_size(width, &cv)};
+        conv_part(&x, out, residual, relu, 0, 1, pack, kernel_for(lk_conv_isa()));
+    }
+    free(padded);
     free(pack);
     conv_free(&cv);
-    return 1;
+    return ok;
 }

@@ -144,8 +144,8 @@ public final class ResNet50: Sendable {
         return input.withUnsafeBufferPointer { native.forward($0, images: 1, threads: max(1, threads)) }
     }
 
-    /// `embed` for several images, run as batches (up to `NativeResNet.maxBatch` images per pass): late layers,
-    /// with few pixels per image, get wide enough to keep the micro-kernel busy.
+    /// `embed` for several images, run as passes of up to `NativeResNet.maxBatch` images, every thread on each
+    /// pass: late layers (49 pixels an image) get more rows per weight panel while early activations stay in cache.
     public func embedBatch(_ inputs: [[Float]], threads: Int = ResNet50.defaultThreads) -> [[Float]] {
         guard !inputs.isEmpty else { return [] }
         precondition(inputs.allSatisfy { $0.count == 3 * 224 * 224 }, "ResNet50 wants 3 x 224 x 224 floats")
