@@ -41,6 +41,33 @@ final class ResNet50Tests: XCTestCase {
         }
     }
 
+    /// The AVX2 and portable micro-kernels (the fallbacks for CPUs without AVX-512) against the same goldens.
+    func testEveryKernelMatchesTorchvision() throws {
+        defer { NativeConv.useKernel(nil) }
+        for kernel in NativeConv.Kernel.allCases {
+            guard NativeConv.useKernel(kernel) == kernel else { continue }  // not on this CPU
+            for (relative, value) in Self.goldens["images"] as! [String: [String: Any]] {
+                let expected = (value["pooled"] as! [Double]).map(Float.init)
+                let norm = Float(value["norm"] as! Double)
+                let got = Self.network.embed(try input(relative), threads: 2)
+                let worst = zip(got, expected).map { abs($0 - $1) }.max()!
+                XCTAssertLessThan(worst, 1e-4 * norm, "\(kernel) \(relative): max |difference| \(worst), norm \(norm)")
+            }
+        }
+    }
+
+    /// Batches and thread counts change which tiles a pixel lands in, never the order of any sum.
+    func testBatchesAndThreadCountsGiveTheSingleImageFeatures() throws {
+        let inputs = try (Self.goldens["images"] as! [String: Any]).keys.sorted().map(input)
+        let single = inputs.map { Self.network.embed($0, threads: 1) }
+        for threads in [1, 2, 3] {
+            let batch = Self.network.embedBatch(inputs + inputs, threads: threads)
+            XCTAssertEqual(batch, single + single, "\(threads) threads")
+        }
+        XCTAssertEqual(Self.network.embed(inputs[0], threads: 2), single[0])
+        XCTAssertEqual(Self.network.embedBatch([]), [])
+    }
+
     func testMisshapenOrIncompleteCheckpointsAreRefusedWithNames() {
         var dict = ResNet50.seededStateDict(seed: 1)
         dict["layer2.0.conv2.weight"] = Tensor(shape: [1, 2, 3], values: [0, 0, 0, 0, 0, 0])

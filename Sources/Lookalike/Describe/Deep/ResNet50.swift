@@ -1,22 +1,11 @@
 import Foundation
 
 /// torchvision's ResNet50 (v1.5: stride 2 on the 3x3 convolution of each down-sampling bottleneck), run on CPU
-/// with OpenBLAS: batch-norm folded into the convolutions at load time, convolutions as im2col + sgemm (1x1
-/// stride-1 convolutions need no im2col). `embed` returns the 2048-d global-average-pool output.
-public final class ResNet50: @unchecked Sendable {
-    struct Conv {
-        let cout: Int, cin: Int, kernel: Int, stride: Int, pad: Int
-        let weights: [Float]   // cout x (cin * kernel * kernel)
-        let bias: [Float]
-    }
-
-    struct Bottleneck {
-        let conv1: Conv, conv2: Conv, conv3: Conv
-        let downsample: Conv?
-    }
-
-    let stem: Conv
-    let blocks: [Bottleneck]
+/// by conv.c (`NativeResNet`): batch-norm folded into the convolutions at load time, weights packed once,
+/// NHWC activations, implicit-GEMM convolutions with fused bias/residual/ReLU. `embed` returns the 2048-d
+/// global-average-pool output.
+public final class ResNet50: Sendable {
+    let native: NativeResNet
 
     public struct LoadError: Error, CustomStringConvertible {
         public let description: String
@@ -66,7 +55,7 @@ public final class ResNet50: @unchecked Sendable {
         guard problems.isEmpty else {
             throw LoadError(description: "not a torchvision ResNet50 state dict: " + problems.prefix(12).joined(separator: "; "))
         }
-        func conv(_ name: String, bn: String, stride: Int, pad: Int) -> Conv {
+        func conv(_ name: String, bn: String, stride: Int, pad: Int) -> NativeResNet.Convolution {
             let w = stateDict[name + ".weight"]!
             let (cout, cin, k) = (w.shape[0], w.shape[1], w.shape[2])
             let gamma = stateDict[bn + ".weight"]!.values, beta = stateDict[bn + ".bias"]!.values
@@ -79,21 +68,24 @@ public final class ResNet50: @unchecked Sendable {
                 for i in 0..<per { weights[o * per + i] = Float(Double(weights[o * per + i]) * scale) }
                 bias[o] = Float(Double(beta[o]) - Double(mean[o]) * scale)
             }
-            return Conv(cout: cout, cin: cin, kernel: k, stride: stride, pad: pad, weights: weights, bias: bias)
+            return .init(shape: .init(cout: cout, cin: cin, kernel: k, stride: stride, pad: pad), weights: weights, bias: bias)
         }
-        stem = conv("conv1", bn: "bn1", stride: 2, pad: 3)
-        var blocks: [Bottleneck] = []
+        // Layer order NativeResNet wants: stem, then per block conv1, conv2, conv3, downsample (first blocks).
+        var layers: [(name: String, bn: String, stride: Int, pad: Int)] = [("conv1", "bn1", 2, 3)]
+        var hasDownsample: [Bool] = []
         for (s, stage) in Self.stages.enumerated() {
             for b in 0..<stage.blocks {
                 let p = "layer\(s + 1).\(b)", stride = b == 0 ? stage.stride : 1
-                blocks.append(Bottleneck(
-                    conv1: conv(p + ".conv1", bn: p + ".bn1", stride: 1, pad: 0),
-                    conv2: conv(p + ".conv2", bn: p + ".bn2", stride: stride, pad: 1),
-                    conv3: conv(p + ".conv3", bn: p + ".bn3", stride: 1, pad: 0),
-                    downsample: b == 0 ? conv(p + ".downsample.0", bn: p + ".downsample.1", stride: stride, pad: 0) : nil))
+                layers.append((p + ".conv1", p + ".bn1", 1, 0))
+                layers.append((p + ".conv2", p + ".bn2", stride, 1))
+                layers.append((p + ".conv3", p + ".bn3", 1, 0))
+                if b == 0 { layers.append((p + ".downsample.0", p + ".downsample.1", stride, 0)) }
+                hasDownsample.append(b == 0)
             }
         }
-        self.blocks = blocks
+        native = NativeResNet(hasDownsample: hasDownsample) { i in
+            conv(layers[i].name, bn: layers[i].bn, stride: layers[i].stride, pad: layers[i].pad)
+        }
     }
 
     /// Loads a checkpoint file (torch zip or legacy, safetensors).
@@ -132,105 +124,34 @@ public final class ResNet50: @unchecked Sendable {
 
     // MARK: Forward
 
-    /// The 2048-d global-average-pool output for one 3 x 224 x 224 input (CHW), not normalised.
-    public func embed(_ input: [Float]) -> [Float] {
+    /// The convolution micro-kernel in use: `avx512`, `avx2` or `portable`.
+    public static var kernelName: String { "\(NativeConv.kernel)" }
+
+    /// Forces a micro-kernel by name (benchmarks and tests of the fallbacks); nil or an unknown or unsupported
+    /// name means the best the CPU has. Returns the name of the one in use.
+    @discardableResult
+    public static func useKernel(named name: String?) -> String {
+        "\(NativeConv.useKernel(NativeConv.Kernel.allCases.first { "\($0)" == name }))"
+    }
+
+    /// Threads a forward pass uses unless told: every core.
+    public static var defaultThreads: Int { ProcessInfo.processInfo.activeProcessorCount }
+
+    /// The 2048-d global-average-pool output for one 3 x 224 x 224 input (CHW), not normalised. `threads` work
+    /// on this image together; callers that run their own workers pass 1.
+    public func embed(_ input: [Float], threads: Int = ResNet50.defaultThreads) -> [Float] {
         precondition(input.count == 3 * 224 * 224, "ResNet50 wants 3 x 224 x 224 floats")
-        var x = Activation(channels: 3, height: 224, width: 224, values: input)
-        x = Self.run(stem, x, relu: true)
-        x = Self.maxPool(x)
-        for block in blocks {
-            let identity = block.downsample.map { Self.run($0, x, relu: false) } ?? x
-            var y = Self.run(block.conv1, x, relu: true)
-            y = Self.run(block.conv2, y, relu: true)
-            y = Self.run(block.conv3, y, relu: false)
-            for i in y.values.indices { y.values[i] = max(0, y.values[i] + identity.values[i]) }
-            x = y
-        }
-        let hw = x.height * x.width
-        return (0..<x.channels).map { c in
-            var sum: Float = 0
-            for i in 0..<hw { sum += x.values[c * hw + i] }
-            return sum / Float(hw)
-        }
+        return input.withUnsafeBufferPointer { native.forward($0, images: 1, threads: max(1, threads)) }
     }
 
-    struct Activation {
-        var channels: Int, height: Int, width: Int
-        var values: [Float]
-    }
-
-    static func run(_ conv: Conv, _ x: Activation, relu: Bool) -> Activation {
-        let ho = (x.height + 2 * conv.pad - conv.kernel) / conv.stride + 1
-        let wo = (x.width + 2 * conv.pad - conv.kernel) / conv.stride + 1
-        let hw = ho * wo, k = conv.cin * conv.kernel * conv.kernel
-        var out = [Float](repeating: 0, count: conv.cout * hw)
-        let direct = conv.kernel == 1 && conv.stride == 1 && conv.pad == 0
-        let columns = direct ? x.values : im2col(x, conv: conv, ho: ho, wo: wo)
-        conv.weights.withUnsafeBufferPointer { w in
-            columns.withUnsafeBufferPointer { col in
-                out.withUnsafeMutableBufferPointer { o in
-                    NativeBLAS.product(m: conv.cout, n: hw, k: k, a: w.baseAddress!, b: col.baseAddress!, c: o.baseAddress!)
-                }
-            }
-        }
-        out.withUnsafeMutableBufferPointer { o in
-            for c in 0..<conv.cout {
-                let b = conv.bias[c]
-                let row = UnsafeMutableBufferPointer(rebasing: o[(c * hw)..<((c + 1) * hw)])
-                if relu { for i in row.indices { row[i] = max(0, row[i] + b) } } else { for i in row.indices { row[i] += b } }
-            }
-        }
-        return Activation(channels: conv.cout, height: ho, width: wo, values: out)
-    }
-
-    /// Rows (channel, ky, kx), columns output pixels; zero outside the image.
-    static func im2col(_ x: Activation, conv: Conv, ho: Int, wo: Int) -> [Float] {
-        let k = conv.kernel, hw = ho * wo
-        var col = [Float](repeating: 0, count: conv.cin * k * k * hw)
-        x.values.withUnsafeBufferPointer { src in
-            col.withUnsafeMutableBufferPointer { dst in
-                for c in 0..<conv.cin {
-                    for ky in 0..<k {
-                        for kx in 0..<k {
-                            let row = ((c * k + ky) * k + kx) * hw
-                            for oy in 0..<ho {
-                                let iy = oy * conv.stride - conv.pad + ky
-                                guard iy >= 0 && iy < x.height else { continue }
-                                let srcRow = (c * x.height + iy) * x.width
-                                let dstRow = row + oy * wo
-                                for ox in 0..<wo {
-                                    let ix = ox * conv.stride - conv.pad + kx
-                                    if ix >= 0 && ix < x.width { dst[dstRow + ox] = src[srcRow + ix] }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return col
-    }
-
-    /// 3 x 3, stride 2, padding 1 (padding never wins: it is -infinity).
-    static func maxPool(_ x: Activation) -> Activation {
-        let ho = (x.height + 2 - 3) / 2 + 1, wo = (x.width + 2 - 3) / 2 + 1
-        var out = [Float](repeating: -.infinity, count: x.channels * ho * wo)
-        for c in 0..<x.channels {
-            for oy in 0..<ho {
-                for ox in 0..<wo {
-                    var m = -Float.infinity
-                    for ky in 0..<3 {
-                        let iy = oy * 2 - 1 + ky
-                        guard iy >= 0 && iy < x.height else { continue }
-                        for kx in 0..<3 {
-                            let ix = ox * 2 - 1 + kx
-                            if ix >= 0 && ix < x.width { m = max(m, x.values[(c * x.height + iy) * x.width + ix]) }
-                        }
-                    }
-                    out[(c * ho + oy) * wo + ox] = m
-                }
-            }
-        }
-        return Activation(channels: x.channels, height: ho, width: wo, values: out)
+    /// `embed` for several images, run as passes of up to `NativeResNet.maxBatch` images, every thread on each
+    /// pass: late layers (49 pixels an image) get more rows per weight panel while early activations stay in cache.
+    public func embedBatch(_ inputs: [[Float]], threads: Int = ResNet50.defaultThreads) -> [[Float]] {
+        guard !inputs.isEmpty else { return [] }
+        precondition(inputs.allSatisfy { $0.count == 3 * 224 * 224 }, "ResNet50 wants 3 x 224 x 224 floats")
+        let joined = Array(inputs.joined())
+        let out = joined.withUnsafeBufferPointer { native.forward($0, images: inputs.count, threads: max(1, threads)) }
+        let width = native.outputChannels
+        return (0..<inputs.count).map { Array(out[($0 * width)..<(($0 + 1) * width)]) }
     }
 }

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Run: bash Benchmarks/resnet.sh [--rounds N]
+# ResNet50 forward pass, network only, seeded/random weights: Lookalike (conv.c) beside torchvision's resnet50 on
+# the same cores in the same run, batch 1 and batch 16, with the ratios. Release build; Debian's /usr/bin/python3
+# has torch and torchvision. GFLOPS count 4.11 G multiply-adds per 224 x 224 image.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release --product LookalikeBenchmarks >&2
+cores=$(nproc)
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+.build/release/LookalikeBenchmarks resnet "$@" | tee "$out"
+/usr/bin/python3 Benchmarks/torch_resnet50.py --threads "$cores" | tee -a "$out"
+/usr/bin/python3 - "$out" "$cores" <<'PYEOF'
+import sys
+rates = {}
+for line in open(sys.argv[1]):
+    parts = line.rstrip("\n").split("\t")
+    if len(parts) >= 2 and parts[1].endswith("images/s"):
+        rates[parts[0]] = float(parts[1].split()[0])
+cores = sys.argv[2]
+print()
+for batch in (1, 16):
+    ours, theirs = rates[f"resnet50 batch {batch}, {cores} threads"], rates[f"torchvision batch {batch}, {cores} threads"]
+    print(f"batch {batch:2}: Lookalike {ours:6.2f} images/s, torchvision {theirs:6.2f} images/s: {ours / theirs:4.2f}x   (target 1.3x)")
+workers = rates.get(f"resnet50 {cores} images at once, 1 thread each")
+if workers:
+    print(f"one image per core (grouper's workers): {workers:6.2f} images/s, "
+          f"{workers / rates[f'torchvision batch 1, {cores} threads']:4.2f}x torchvision batch 1")
+PYEOF

@@ -1,0 +1,125 @@
+import CLookalikeNative
+import Synchronization
+
+/// The door to conv.c: convolution networks run on packed weights with the best SIMD micro-kernel the CPU has.
+enum NativeConv {
+    enum Kernel: Int32, CaseIterable, Sendable {
+        case portable = 0, avx2 = 1, avx512 = 2
+    }
+
+    /// The micro-kernel forward passes use now.
+    static var kernel: Kernel { Kernel(rawValue: lk_conv_isa()) ?? .portable }
+
+    /// Forces a kernel (tests of the fallbacks); nil, or one the CPU lacks, means the best. Returns the one in use.
+    @discardableResult
+    static func useKernel(_ kernel: Kernel?) -> Kernel {
+        Kernel(rawValue: lk_conv_set_isa(kernel?.rawValue ?? -1)) ?? .portable
+    }
+
+    struct Shape: Sendable {
+        var cout: Int, cin: Int, kernel: Int, stride: Int, pad: Int
+        var values: [Int32] { [cout, cin, kernel, stride, pad].map { Int32($0) } }
+        func outputSize(_ size: Int) -> Int { (size + 2 * pad - kernel) / stride + 1 }
+    }
+
+    /// One convolution on the calling thread (tests): input NHWC, or CHW when `chwInput`; weights cout x cin x k x k;
+    /// residual and result (images * ho * wo) x cout.
+    static func convolution(shape: Shape, weights: [Float], bias: [Float], chwInput: Bool, input: [Float],
+                            images: Int, height: Int, width: Int, residual: [Float]?, relu: Bool) -> [Float] {
+        precondition(shape.cout % 32 == 0, "output channels must be a multiple of 32")
+        precondition(weights.count == shape.cout * shape.cin * shape.kernel * shape.kernel && bias.count == shape.cout)
+        precondition(input.count == images * shape.cin * height * width)
+        let count = images * shape.outputSize(height) * shape.outputSize(width) * shape.cout
+        precondition(residual == nil || residual!.count == count)
+        var out = [Float](repeating: 0, count: count)
+        let ok = out.withUnsafeMutableBufferPointer { o in
+            let result = o.baseAddress!
+            func run(_ r: UnsafePointer<Float>?) -> Int32 {
+                lk_conv_forward(shape.values, weights, bias, chwInput ? 1 : 0, input, Int32(images), Int32(height),
+                                Int32(width), r, relu ? 1 : 0, result)
+            }
+            if let residual { return residual.withUnsafeBufferPointer { run($0.baseAddress!) } }
+            return run(nil)
+        }
+        precondition(ok != 0, "lk_conv_forward failed")
+        return out
+    }
+}
+
+/// A bottleneck ResNet held by conv.c, with a pool of workspaces (buffers and helper threads) so concurrent
+/// callers never share one and repeated calls do not fault fresh pages in.
+final class NativeResNet: @unchecked Sendable {
+    struct Convolution {
+        let shape: NativeConv.Shape
+        let weights: [Float]   // cout x cin x k x k, batch norm folded in
+        let bias: [Float]
+    }
+
+    /// Images per forward pass; larger batches run in chunks of this many. Measured on 2 Zen 5 cores, 16 images as
+    /// passes of 2 or 4 beat one pass of 8 or 16 by 5-10%: the late layers' N (49 pixels an image) is already wide
+    /// enough for 12-row tiles, and bigger passes push the early activations out of cache (and cost memory).
+    static let maxBatch = 4
+    static let inputSize = 224
+
+    private let handle: OpaquePointer
+    let outputChannels: Int
+
+    /// Used by one caller at a time: the pool hands it out and takes it back.
+    private final class Workspace: @unchecked Sendable {
+        let handle: OpaquePointer
+        let threads: Int
+        init?(network: OpaquePointer, threads: Int) {
+            guard let made = lk_resnet_workspace_create(network, Int32(NativeResNet.maxBatch), Int32(threads),
+                                                        Int32(NativeResNet.inputSize), Int32(NativeResNet.inputSize))
+            else { return nil }
+            handle = made
+            self.threads = threads
+        }
+        deinit { lk_resnet_workspace_release(handle) }
+    }
+
+    private let idle = Mutex<[Workspace]>([])
+
+    /// `convolution(i)` gives convolution i: the stem, then per block conv1, conv2, conv3 and the downsample where
+    /// `hasDownsample`. Each is packed and dropped before the next is made, so loading holds one extra layer at most.
+    init(hasDownsample: [Bool], convolution: (Int) -> Convolution) {
+        let count = 1 + hasDownsample.reduce(0) { $0 + ($1 ? 4 : 3) }
+        guard let made = lk_resnet_create(Int32(hasDownsample.count), hasDownsample.map { UInt8($0 ? 1 : 0) }) else {
+            fatalError("lk_resnet_create: out of memory")
+        }
+        handle = made
+        for index in 0..<count {
+            let c = convolution(index)
+            precondition(c.shape.cout % 32 == 0, "output channels must be a multiple of 32")
+            precondition(lk_resnet_set_convolution(made, Int32(index), c.shape.values, c.weights, c.bias) != 0,
+                         "lk_resnet_set_convolution: out of memory")
+        }
+        outputChannels = Int(lk_resnet_output_channels(made))
+    }
+
+    deinit { lk_resnet_release(handle) }
+
+    /// `images` inputs of 3 x 224 x 224 (CHW) back to back -> `images` feature vectors back to back.
+    /// `threads` threads work on each chunk of images together.
+    func forward(_ input: UnsafeBufferPointer<Float>, images: Int, threads: Int) -> [Float] {
+        let perImage = 3 * Self.inputSize * Self.inputSize
+        precondition(input.count == images * perImage)
+        let workspace = idle.withLock { pool in
+            pool.firstIndex { $0.threads == threads }.map { pool.remove(at: $0) }
+        } ?? Workspace(network: handle, threads: threads)
+        guard let workspace else { fatalError("lk_resnet_workspace_create failed (out of memory or threads)") }
+        defer { idle.withLock { $0.append(workspace) } }
+        var out = [Float](repeating: 0, count: images * outputChannels)
+        out.withUnsafeMutableBufferPointer { o in
+            var first = 0
+            while first < images {
+                let count = min(Self.maxBatch, images - first)
+                let ok = lk_resnet_forward(workspace.handle, input.baseAddress! + first * perImage, Int32(count),
+                                           o.baseAddress! + first * outputChannels)
+                precondition(ok != 0)
+                first += count
+            }
+        }
+        return out
+    }
+}
