@@ -8,6 +8,8 @@ public struct ResNet50Method: DescriptorMethod {
     public var name: String { "resnet50" }
     public var metric: DistanceMetric { .cosine }
     let network: ResNet50
+    /// Vectors from earlier runs with the same weights (nil: none kept, as in the tests).
+    public let store: EmbeddingStore?
 
     private static let loaded = Mutex<[String: ResNet50]>([:])
 
@@ -22,11 +24,13 @@ public struct ResNet50Method: DescriptorMethod {
             Self.loaded.withLock { $0[located.path] = made }
             network = made
         }
+        store = EmbeddingStore.forWeights(located.path, method: "resnet50")
     }
 
     /// A network given directly (tests: seeded weights).
-    public init(network: ResNet50) {
+    public init(network: ResNet50, store: EmbeddingStore? = nil) {
         self.network = network
+        self.store = store
     }
 
     public func describe(_ sample: ImageSample) -> Descriptor {
@@ -34,6 +38,13 @@ public struct ResNet50Method: DescriptorMethod {
     }
 
     public func embedding(_ sample: ImageSample) -> [Float] {
+        if let kept = store?.vector(path: sample.path, oriented: sample.applyOrientation) { return kept }
+        let vector = computeEmbedding(sample)
+        store?.add(vector, path: sample.path, oriented: sample.applyOrientation)
+        return vector
+    }
+
+    func computeEmbedding(_ sample: ImageSample) -> [Float] {
         let pooled = network.embed(ImageNetInput.tensor(sample.orientedRGB), threads: 1)
         let norm = pooled.reduce(0) { $0 + $1 * $1 }.squareRoot()
         return norm > 0 ? pooled.map { $0 / norm } : pooled
