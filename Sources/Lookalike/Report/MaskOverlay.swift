@@ -32,7 +32,8 @@ public enum MaskOverlay {
             lk_png_write_rgb(path, Int32(image.width), Int32(image.height), $0.baseAddress, &message, message.count)
         }
         guard ok != 0 else {
-            throw DecodeError(path: path, cause: .unreadable("cannot write PNG: \(String(cString: message))"))
+            let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw DecodeError(path: path, cause: .unreadable("cannot write PNG: \(text)"))
         }
     }
 }
