@@ -43,8 +43,8 @@ public struct Tuner {
         self.labels = labels
     }
 
-    /// Pairwise F1 of `setting` on the images in `subset`.
-    func score(_ setting: GroupingSetting, subset: [Int]) -> Double {
+    /// Pairwise F1 of each setting on the images in `subset`; the neighbour index is built once for all.
+    func scores(_ settings: [GroupingSetting], subset: [Int]) -> [Double] {
         let sets = descriptorSets.map { d in subset.map { d[$0] } }
         let index: any NeighbourIndex
         let distance: (Int, Int) -> Float
@@ -57,39 +57,23 @@ public struct Tuner {
             index = fused
             distance = fused.distance
         }
-        let clusters = Clusterer(rule: setting.clusteringRule, threshold: setting.threshold, graph: setting.graph)
-            .clusters(index, distance: distance)
-        return PairwiseScore(clusters: clusters, labels: subset.map { labels[$0] }).f1
+        let subsetLabels = subset.map { labels[$0] }
+        return settings.map { setting in
+            let clusters = Clusterer(rule: setting.clusteringRule, threshold: setting.threshold, graph: setting.graph)
+                .clusters(index, distance: distance)
+            return PairwiseScore(clusters: clusters, labels: subsetLabels).f1
+        }
     }
 
     func best(_ candidates: [GroupingSetting], subset: [Int]) -> (GroupingSetting, Double) {
         var best = (candidates[0], -1.0)
-        for c in candidates {
-            let f1 = score(c, subset: subset)
-            if f1 > best.1 + 1e-12 { best = (c, f1) }
-        }
+        for (c, f1) in zip(candidates, scores(candidates, subset: subset)) where f1 > best.1 + 1e-12 { best = (c, f1) }
         return best
     }
 
-    /// Pairwise F1 of every candidate on all images; the neighbour index is built once and shared.
+    /// Pairwise F1 of every candidate on all images.
     public func scores(_ candidates: [GroupingSetting]) -> [Double] {
-        let index: any NeighbourIndex
-        let distance: (Int, Int) -> Float
-        if descriptorSets.count == 1 {
-            let d = descriptorSets[0]
-            index = DescriptorSearch.index(d)
-            distance = { DescriptorSearch.distance(d[$0], d[$1]) }
-        } else {
-            let fused = FusedIndex(descriptors: descriptorSets, scales: scales, weights: weights)
-            index = fused
-            distance = fused.distance
-        }
-        let labels = self.labels
-        return candidates.map { setting in
-            let clusters = Clusterer(rule: setting.clusteringRule, threshold: setting.threshold, graph: setting.graph)
-                .clusters(index, distance: distance)
-            return PairwiseScore(clusters: clusters, labels: labels).f1
-        }
+        scores(candidates, subset: Array(labels.indices))
     }
 
     public func tune(candidates: [GroupingSetting], folds: Int, seed: UInt64 = 1) -> Outcome {
@@ -109,7 +93,7 @@ public struct Tuner {
             let test = all.filter { foldOf[labels[$0]] == f }
             guard !train.isEmpty, !test.isEmpty else { continue }
             let (chosen, _) = best(candidates, subset: train)
-            results.append((chosen, score(chosen, subset: test)))
+            results.append((chosen, scores([chosen], subset: test)[0]))
         }
         let mean = results.isEmpty ? 0 : results.map(\.1).reduce(0, +) / Double(results.count)
         return Outcome(setting: setting, inSampleF1: inSample, crossValidatedF1: mean,
