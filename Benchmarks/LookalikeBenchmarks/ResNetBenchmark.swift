@@ -78,6 +78,17 @@ func endToEnd(_ network: ResNet50, folder: String, count: Int, cores: Int) {
         }
     }
     let whole = Double(files.count) / seconds(since: start)
+    // As torchvision is usually driven: decode on the calling thread, the network on every core.
+    start = DispatchTime.now().uptimeNanoseconds
+    for path in files { _ = network.embed(tensor(path, decoder)) }
+    let batch1 = Double(files.count) / seconds(since: start)
+    start = DispatchTime.now().uptimeNanoseconds
+    for first in stride(from: 0, to: files.count, by: 16) {
+        _ = network.embedBatch(files[first..<min(first + 16, files.count)].map { tensor($0, decoder) })
+    }
+    let batch16 = Double(files.count) / seconds(since: start)
     print("JPEG decode + preprocessing, 1 thread (\(files.count) files)\t\(String(format: "%.2f", prepare)) images/s")
+    print("JPEG to features, batch 1, \(cores) threads\t\(String(format: "%.2f", batch1)) images/s")
+    print("JPEG to features, batch 16, \(cores) threads\t\(String(format: "%.2f", batch16)) images/s")
     print("JPEG to features, \(cores) images at once, 1 thread each\t\(String(format: "%.2f", whole)) images/s")
 }
