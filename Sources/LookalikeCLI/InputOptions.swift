@@ -85,6 +85,13 @@ struct InputOptions: ParsableArguments {
             progress.advance()
         }
         progress.finish()
+        if console.stderrIsTerminal {
+            for case let method as ResNet50Method in methods {
+                if let store = method.store, store.counts.reused > 0 {
+                    console.error("\(method.name): \(store.counts.reused) vector(s) reused from \(store.file)")
+                }
+            }
+        }
         if processed == 0 && collection.files.isEmpty && failures == 0 {
             console.error("no image files found in \(paths.joined(separator: " "))")
         }
