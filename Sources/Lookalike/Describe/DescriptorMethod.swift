@@ -6,6 +6,20 @@ public protocol DescriptorMethod: Sendable {
     func describe(_ sample: ImageSample) throws -> Descriptor
 }
 
+/// A descriptor kept from an earlier run, with the image's reported size.
+public struct StoredDescriptor: Sendable {
+    public let descriptor: Descriptor
+    public let width: Int
+    public let height: Int
+}
+
+/// A method that may answer for an image without decoding it: when every method of a run has its answer
+/// stored, `DescriptionRun` skips the decoding.
+public protocol StoredDescriptorMethod: DescriptorMethod {
+    /// The descriptor kept for this file as it is on disk now, if any.
+    func storedDescriptor(path: String, oriented: Bool) -> StoredDescriptor?
+}
+
 /// Settings a method may read; each method documents which it uses.
 public struct MethodOptions: Sendable {
     /// Hash size for the perceptual hashes: size x size bits (imagehash's `hash_size`).

@@ -32,8 +32,24 @@ public struct DescriptionRun: Sendable {
         self.workers = max(1, workers)
     }
 
+    /// Every method's stored answer for the file, when all have one for the same size (no decoding needed).
+    func storedRecord(path: String) -> ImageRecord? {
+        let stores = methods.compactMap { $0 as? any StoredDescriptorMethod }
+        guard stores.count == methods.count else { return nil }
+        var stored: [StoredDescriptor] = []
+        for method in stores {
+            guard let s = method.storedDescriptor(path: path, oriented: applyOrientation) else { return nil }
+            stored.append(s)
+        }
+        guard let first = stored.first, stored.allSatisfy({ $0.width == first.width && $0.height == first.height }) else {
+            return nil
+        }
+        return ImageRecord(path: path, width: first.width, height: first.height, descriptors: stored.map(\.descriptor))
+    }
+
     /// Describes one file with a caller-owned decoder.
     public func describe(path: String, decoder: ImageDecoder) -> (Result<ImageRecord, DecodeError>, [String]) {
+        if let record = storedRecord(path: path) { return (.success(record), []) }
         switch decoder.decode(path: path) {
         case .failure(let error): return (.failure(error), [])
         case .success(let outcome):

@@ -5,10 +5,11 @@ import Glibc
 #endif
 
 /// Embeddings kept between runs, so a second `group`, `embed` or `evaluate` over the same photos skips the
-/// network (decoding still runs). One append-only file per method and weights file, in
+/// network, and the decoding too when every method has its answer stored. One append-only file per method and
+/// weights file, in
 /// `$XDG_CACHE_HOME/lookalike/embeddings/` (`LOOKALIKE_EMBEDDINGS=DIR` moves it, `LOOKALIKE_EMBEDDINGS=off`
 /// turns it off). A record is keyed by the image's absolute path, size, modification time and orientation
-/// setting: an image changed since is described afresh. A torn record at the end (a killed run) is dropped and
+/// setting (an image changed since is described afresh) and holds the image's reported size and the vector. A torn record at the end (a killed run) is dropped and
 /// the file cut back to the last whole record before anything is appended.
 public final class EmbeddingStore: Sendable {
     struct Key: Hashable {
@@ -18,15 +19,21 @@ public final class EmbeddingStore: Sendable {
         let oriented: Bool
     }
 
+    public struct Entry: Sendable, Equatable {
+        public let vector: [Float]
+        public let width: Int
+        public let height: Int
+    }
+
     struct State {
-        var vectors: [Key: [Float]] = [:]
+        var vectors: [Key: Entry] = [:]
         var handle: FileHandle?
         var hits = 0, added = 0
     }
 
     public let file: String
     private let state: Mutex<State>
-    static let magic = Array("LKEMB1\n".utf8)
+    static let magic = Array("LKEMB2\n".utf8)
 
     /// Opens (or creates) the store file; nil when it cannot be created (the run goes on without a store).
     public init?(file: String) {
@@ -77,8 +84,8 @@ public final class EmbeddingStore: Sendable {
         return Key(path: absolute, size: Int64(info.st_size), modified: modified, oriented: oriented)
     }
 
-    /// The stored vector for this image as it is on disk now, if any.
-    public func vector(path: String, oriented: Bool) -> [Float]? {
+    /// The stored entry for this image as it is on disk now, if any.
+    public func entry(path: String, oriented: Bool) -> Entry? {
         guard let key = Self.key(path: path, oriented: oriented) else { return nil }
         return state.withLock { s in
             let found = s.vectors[key]
@@ -87,8 +94,9 @@ public final class EmbeddingStore: Sendable {
         }
     }
 
-    /// Records a vector (appended to the file at once, so a killed run keeps what it finished).
-    public func add(_ vector: [Float], path: String, oriented: Bool) {
+    /// Records a vector and the image's reported size (appended to the file at once, so a killed run keeps
+    /// what it finished).
+    public func add(_ vector: [Float], path: String, oriented: Bool, width: Int, height: Int) {
         guard let key = Self.key(path: path, oriented: oriented) else { return }
         var record: [UInt8] = []
         let pathBytes = Array(key.path.utf8)
@@ -98,10 +106,12 @@ public final class EmbeddingStore: Sendable {
         append(key.size)
         append(key.modified)
         record.append(key.oriented ? 1 : 0)
+        append(UInt32(clamping: width))
+        append(UInt32(clamping: height))
         append(UInt32(vector.count))
         for v in vector { append(v.bitPattern) }
         state.withLock { s in
-            s.vectors[key] = vector
+            s.vectors[key] = Entry(vector: vector, width: width, height: height)
             s.added += 1
             try? s.handle?.write(contentsOf: record)
         }
@@ -111,10 +121,10 @@ public final class EmbeddingStore: Sendable {
     public var counts: (reused: Int, added: Int) { state.withLock { ($0.hits, $0.added) } }
 
     /// Records and the length of the whole ones; nil vectors when the file is not a store.
-    static func parse(_ data: Data) -> ([Key: [Float]]?, Int) {
+    static func parse(_ data: Data) -> ([Key: Entry]?, Int) {
         let bytes = [UInt8](data)
         guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else { return (nil, 0) }
-        var vectors: [Key: [Float]] = [:]
+        var vectors: [Key: Entry] = [:]
         var at = magic.count, good = at
         func read<T: FixedWidthInteger>(_: T.Type) -> T? {
             let size = MemoryLayout<T>.size
@@ -129,10 +139,12 @@ public final class EmbeddingStore: Sendable {
             let path = String(decoding: bytes[at..<(at + Int(length))], as: UTF8.self)
             at += Int(length)
             guard let size = read(Int64.self), let modified = read(Int64.self), let oriented = read(UInt8.self),
+                  let width = read(UInt32.self), let height = read(UInt32.self),
                   let count = read(UInt32.self), at + 4 * Int(count) <= bytes.count else { break }
             var vector = [Float](repeating: 0, count: Int(count))
             for i in 0..<Int(count) { vector[i] = Float(bitPattern: read(UInt32.self)!) }
-            vectors[Key(path: path, size: size, modified: modified, oriented: oriented == 1)] = vector
+            vectors[Key(path: path, size: size, modified: modified, oriented: oriented == 1)] =
+                Entry(vector: vector, width: Int(width), height: Int(height))
             good = at
         }
         return (vectors, good)

@@ -4,7 +4,7 @@ import Synchronization
 /// Approach 4: ImageNet ResNet50 global-average-pool features (2048-d, L2-normalised), cosine distance.
 /// The network is loaded once per process and shared read-only by every worker; each worker runs its image on
 /// its own thread (one image per core beats two cores on one image: no barriers between layers).
-public struct ResNet50Method: DescriptorMethod {
+public struct ResNet50Method: StoredDescriptorMethod {
     public var name: String { "resnet50" }
     public var metric: DistanceMetric { .cosine }
     let network: ResNet50
@@ -38,10 +38,17 @@ public struct ResNet50Method: DescriptorMethod {
     }
 
     public func embedding(_ sample: ImageSample) -> [Float] {
-        if let kept = store?.vector(path: sample.path, oriented: sample.applyOrientation) { return kept }
+        if let kept = store?.entry(path: sample.path, oriented: sample.applyOrientation) { return kept.vector }
         let vector = computeEmbedding(sample)
-        store?.add(vector, path: sample.path, oriented: sample.applyOrientation)
+        let size = sample.reportedSize
+        store?.add(vector, path: sample.path, oriented: sample.applyOrientation, width: size.width, height: size.height)
         return vector
+    }
+
+    public func storedDescriptor(path: String, oriented: Bool) -> StoredDescriptor? {
+        store?.entry(path: path, oriented: oriented).map {
+            StoredDescriptor(descriptor: .vector($0.vector), width: $0.width, height: $0.height)
+        }
     }
 
     func computeEmbedding(_ sample: ImageSample) -> [Float] {
