@@ -86,7 +86,7 @@ struct EvaluateCommand: ParsableCommand {
                 : stride(from: 0.25, through: 10.0, by: 0.25).map { Float($0) }
             let product = MethodCatalog.productGrouping(entriesUsed, options)
             for rule in rules {
-                let sweep = ThresholdSweep(descriptorSets: descriptors, scales: entriesUsed.map { $0.defaultThreshold(options) },
+                let sweep = ThresholdSweep(descriptorSets: descriptors, scales: entriesUsed.map { $0.fusionUnit(options) },
                                            labels: labelsKept, rule: rule, thresholds: thresholds,
                                            graph: GraphSettings(k: k ?? product.k, resolution: resolution ?? product.resolution),
                                            rerank: rerank)

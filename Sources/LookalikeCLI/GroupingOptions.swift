@@ -6,12 +6,12 @@ import Lookalike
 struct GroupingOptions: ParsableArguments {
     @Option(name: [.short, .long], help: ArgumentHelp(
         "Method, or several comma-separated to fuse them (\(MethodCatalog.names.joined(separator: ", "))).",
-        discussion: "Fused methods average each method's distance divided by its default threshold."))
+        discussion: "Fused methods average each method's distance divided by its unit (a hash's threshold; 0.15 for vectors)."))
     var method: String = "phash"
 
     @Option(name: [.short, .long, .customLong("cutoff")], help: ArgumentHelp(
         "Distance threshold (the graph rule's cutoff); default: the method's documented default for the rule.",
-        discussion: "Bits for one hash; 1 - cos for vectors; for fused methods 1.0 means 'at every method's threshold'."))
+        discussion: "Bits for one hash; 1 - cos for vectors; for fused methods 1.0 means 'at every method's unit'."))
     var threshold: Float?
 
     @Option(help: "With fused methods: their weights, comma-separated, in --method order (default: equal).")
@@ -30,7 +30,7 @@ struct GroupingOptions: ParsableArguments {
         discussion: "Its matches join whole first-stage groups."))
     var cascade: String?
 
-    @Option(help: "Cascade: the second method's threshold (default: its documented default).")
+    @Option(help: "Cascade: the second method's threshold (default: its unit, as in fusions: a hash's threshold, 0.15 for vectors).")
     var cascadeThreshold: Float?
 
     @Option(help: "A profile written by `lookalike tune`: it sets the method(s), weights, rule, threshold, k and resolution.")
@@ -110,7 +110,7 @@ struct GroupingOptions: ParsableArguments {
         let defaultThreshold = rerank ? 0.8 : rule == .graph ? product.cutoff : fused ? 1 : entries[0].defaultThreshold(options)
         let report = GroupingReport(
             method: entries.map(\.name).joined(separator: "+"), images: facts, descriptorSets: sets,
-            scales: fused ? entries.map { $0.defaultThreshold(options) } : [1], weights: try parsedWeights(),
+            scales: fused ? entries.map { $0.fusionUnit(options) } : [1], weights: try parsedWeights(),
             rerank: rerank, rule: rule, threshold: threshold ?? defaultThreshold,
             graph: GraphSettings(k: k ?? product.k, resolution: resolution ?? product.resolution, seed: seed),
             keep: KeepPolicy(parsing: keep)!, workers: input.jobs)
@@ -120,7 +120,7 @@ struct GroupingOptions: ParsableArguments {
         let needed = Cascade.imagesNeedingSecondStage(report)
         let described = input.describe(paths: needed.map { facts[$0].path }, method: try makeMethods([second], options, console: console)[0], console: console)
         let secondStage = Dictionary(uniqueKeysWithValues: described.map { (needed[$0.key], $0.value) })
-        let threshold2 = cascadeThreshold ?? second.defaultThreshold(options)
+        let threshold2 = cascadeThreshold ?? second.fusionUnit(options)
         let merged = Cascade.merge(first: report, secondStage: secondStage, threshold: threshold2)
         let final = GroupingReport(method: "\(report.method)>\(second.name)", metric: .fused, images: facts,
                                    clusters: merged.clusters, distance: merged.distance, rule: rule,

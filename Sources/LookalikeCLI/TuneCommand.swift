@@ -71,7 +71,7 @@ struct TuneCommand: ParsableCommand {
         let (sets, kept, failed) = describeLabelled(set, methods: methods, jobs: jobs, console: console)
         guard kept.count > 1 else { throw ExitStatus.noneProcessed }
         let fused = entries.count > 1
-        let tuner = Tuner(descriptorSets: sets, scales: fused ? entries.map { $0.defaultThreshold(options) } : [1],
+        let tuner = Tuner(descriptorSets: sets, scales: fused ? entries.map { $0.fusionUnit(options) } : [1],
                           weights: parsedWeights, labels: kept)
         console.out("# \(kept.count) images, \(Set(kept).count) products, \(folds)-fold cross-validation over products, \(repeats) random splits\n")
         console.out("rule        setting (fitted on all)            in-sample F1  cross-validated F1 (folds)\n")
@@ -159,7 +159,7 @@ struct TuneCommand: ParsableCommand {
             processed += kept.count
             failed += bad
             guard kept.count > 1 else { continue }
-            tuners.append(Tuner(descriptorSets: sets, scales: fused ? entries.map { $0.defaultThreshold(options) } : [1],
+            tuners.append(Tuner(descriptorSets: sets, scales: fused ? entries.map { $0.fusionUnit(options) } : [1],
                                 weights: fusionWeights, labels: kept))
             names.append(URL(fileURLWithPath: path).deletingLastPathComponent().lastPathComponent)
         }

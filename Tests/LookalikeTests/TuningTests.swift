@@ -62,6 +62,12 @@ final class TuningTests: XCTestCase {
         XCTAssertEqual(sixteen.cutoff, (phash.productGrouping.cutoff * 4).rounded(.down))
         XCTAssertEqual(MethodCatalog.productGrouping([mask], MethodOptions(hashSize: 16)), mask.productGrouping)
         XCTAssertEqual(MethodCatalog.productGrouping([phash, mask], MethodOptions()), MethodCatalog.fusedProductGrouping)
+        // Fused distances divide by the unit: never 0, even where the near-duplicate threshold is.
+        for entry in MethodCatalog.all {
+            XCTAssertGreaterThan(entry.fusionUnit(MethodOptions()), 0, entry.name)
+            XCTAssertGreaterThanOrEqual(entry.unit, entry.threshold, entry.name)
+        }
+        XCTAssertEqual(MethodCatalog.entry(named: "ahash")!.defaultThreshold(MethodOptions()), 0)
     }
 
     func testProfileRoundTrip() throws {

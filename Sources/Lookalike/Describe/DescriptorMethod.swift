@@ -49,14 +49,32 @@ public enum MethodCatalog {
         public let summary: String
         public let metric: DistanceMetric
         /// Near-duplicate threshold for a hash size of 8 (bits) or for the vector (1 - cos): the default of the
-        /// components, seed and linkage rules, and the unit of fused distances. Bit thresholds scale with the
-        /// code length. See the README for the measurement behind each value.
+        /// components, seed and linkage rules (and so of `dedupe`). Bit thresholds scale with the code length.
+        /// See the README for the measurement behind each value.
         public let threshold: Float
+        /// What fused distances and a cascade's second stage divide this method's distance by: the distance at
+        /// which two images are "alike" for this method (the hashes' near-duplicate threshold; for vectors, a
+        /// looser product-level distance, so a fusion is not drowned by one vector method).
+        public let unit: Float
         /// The graph rule's defaults, chosen with `lookalike tune` on two product sets at once (README).
         public let productGrouping: ProductGrouping
         public let make: @Sendable (MethodOptions) throws -> any DescriptorMethod
 
+        init(name: String, summary: String, metric: DistanceMetric, threshold: Float, unit: Float? = nil,
+             productGrouping: ProductGrouping, make: @escaping @Sendable (MethodOptions) throws -> any DescriptorMethod) {
+            self.name = name
+            self.summary = summary
+            self.metric = metric
+            self.threshold = threshold
+            self.unit = unit ?? threshold
+            self.productGrouping = productGrouping
+            self.make = make
+        }
+
         public func defaultThreshold(_ options: MethodOptions) -> Float { scaled(threshold, options) }
+
+        /// The unit of fused distances, scaled like the threshold.
+        public func fusionUnit(_ options: MethodOptions) -> Float { scaled(unit, options) }
 
         /// The graph rule's default cutoff, scaled like the threshold.
         public func defaultCutoff(_ options: MethodOptions) -> Float { scaled(productGrouping.cutoff, options) }
@@ -86,11 +104,13 @@ public enum MethodCatalog {
     }
 
     public static let all: [Entry] = [
-        Entry(name: "ahash", summary: "average hash (imagehash.average_hash)", metric: .hamming, threshold: 1,
+        // Near-duplicate thresholds: the best shared setting on two near-duplicate sets (README); aHash's and
+        // dHash's units stay at the looser 1 and 4 bits, since a unit cannot be 0.
+        Entry(name: "ahash", summary: "average hash (imagehash.average_hash)", metric: .hamming, threshold: 0, unit: 1,
               productGrouping: ProductGrouping(cutoff: 14, k: 5, resolution: 3)) {
             AverageHashMethod(size: $0.hashSize)
         },
-        Entry(name: "dhash", summary: "difference hash, horizontal (imagehash.dhash)", metric: .hamming, threshold: 4,
+        Entry(name: "dhash", summary: "difference hash, horizontal (imagehash.dhash)", metric: .hamming, threshold: 1, unit: 4,
               productGrouping: ProductGrouping(cutoff: 18, k: 20, resolution: 2)) {
             DifferenceHashMethod(size: $0.hashSize)
         },
@@ -99,7 +119,8 @@ public enum MethodCatalog {
             DCTHashMethod(size: $0.hashSize)
         },
         Entry(name: "mask", summary: "background and skin removed; colour, shape and texture of the product",
-              metric: .cosine, threshold: 0.15, productGrouping: ProductGrouping(cutoff: 0.25, k: 10, resolution: 2)) { _ in
+              metric: .cosine, threshold: 0.01, unit: 0.15,
+              productGrouping: ProductGrouping(cutoff: 0.25, k: 10, resolution: 2)) { _ in
             MaskedProductMethod()
         },
         Entry(name: "resnet50", summary: "ImageNet ResNet50 global-average-pool features (needs the weights file)",
