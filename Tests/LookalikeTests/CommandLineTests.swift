@@ -224,6 +224,23 @@ extension CommandLineTests {
 }
 
 extension CommandLineTests {
+    func testGroupTakesEachMethodFamilysOwnRuleAndThreshold() throws {
+        func header(_ arguments: [String]) throws -> [String: Any] {
+            let result = try run(["group", "-f", "json"] + arguments + [FixturePaths.image("orient")])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        }
+        let hash = try header(["--method", "dhash"])
+        XCTAssertEqual(hash["cluster"] as? String, "components")
+        XCTAssertEqual(hash["threshold"] as? Double ?? -1, Double(MethodCatalog.entry(named: "dhash")!.threshold), accuracy: 1e-6)
+        let vector = try header(["--method", "mask"])
+        XCTAssertEqual(vector["cluster"] as? String, "graph")
+        XCTAssertEqual(vector["threshold"] as? Double ?? -1, Double(MethodCatalog.entry(named: "mask")!.productGrouping.cutoff), accuracy: 1e-6)
+        let asked = try header(["--method", "mask", "--cluster", "components"])
+        XCTAssertEqual(asked["threshold"] as? Double ?? -1, Double(MethodCatalog.entry(named: "mask")!.threshold), accuracy: 1e-6)
+        XCTAssertEqual(try header(["--method", "mask", "--cutoff", "0.5"])["threshold"] as? Double ?? -1, 0.5, accuracy: 1e-6)
+    }
+
     func testDeepMethodWithoutWeightsSaysWhereItLookedAndExits69() throws {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("lookalike-home-\(getpid())").path
         let result = try run(["embed", FixturePaths.image("orient")],
