@@ -66,14 +66,7 @@ struct GroupingOptions: ParsableArguments {
 
     func entries() throws -> [MethodCatalog.Entry] { try parseMethods(method) }
 
-    func parsedWeights() throws -> [Float]? {
-        guard let methodWeights else { return nil }
-        let values = methodWeights.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
-        guard values.allSatisfy({ $0 != nil && $0! >= 0 }), values.contains(where: { $0! > 0 }) else {
-            throw ValidationError("--method-weights wants non-negative numbers, at least one above 0")
-        }
-        return values.map { $0! }
-    }
+    func parsedWeights() throws -> [Float]? { try methodWeights.map(parseMethodWeights) }
 
     /// Reads the images and groups them. Returns the report and the read counts for the exit status.
     /// `defaultRule` is the rule when the user gives none (nil: the method family's own, see `MethodCatalog`).
@@ -128,4 +121,14 @@ struct GroupingOptions: ParsableArguments {
         console.error("cascade: \(second.name) described \(described.count) of \(facts.count) images")
         return (final, counts.processed, counts.failed + needed.count - described.count)
     }
+}
+
+/// `--method-weights`: non-negative numbers, comma-separated, at least one above 0 (fused distances divide by
+/// their sum).
+func parseMethodWeights(_ text: String) throws -> [Float] {
+    let values = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+    guard values.allSatisfy({ $0 != nil && $0! >= 0 }), values.contains(where: { $0! > 0 }) else {
+        throw ValidationError("--method-weights wants non-negative numbers, at least one above 0")
+    }
+    return values.map { $0! }
 }

@@ -97,14 +97,7 @@ struct TuneCommand: ParsableCommand {
         try finish(processed: kept.count, failed: failed, console: console, verb: "read")
     }
 
-    func parsedWeights() throws -> [Float]? {
-        try methodWeights.map { text in
-            try text.split(separator: ",").map { v -> Float in
-                guard let f = Float(v), f >= 0 else { throw ValidationError("--method-weights: '\(v)' is not a weight") }
-                return f
-            }
-        }
-    }
+    func parsedWeights() throws -> [Float]? { try methodWeights.map(parseMethodWeights) }
 
     /// Thresholds to try: bits for one hash, 1 - cos for vectors, units of each method's near-duplicate
     /// threshold for fused methods (product grouping needs several times that).
