@@ -42,7 +42,8 @@ static int is_png(const uint8_t *data, size_t size) {
     return size >= 8 && png_sig_cmp((png_const_bytep)data, 0, 8) == 0;
 }
 
-static int decode(const uint8_t *data, size_t size, int64_t max_pixels, lk_png_image *out, int header_only) {
+static int decode(const uint8_t *data, size_t size, int64_t max_pixels, int64_t max_bytes, lk_png_image *out,
+                  int header_only) {
     memset(out, 0, sizeof(*out));
     if (!is_png(data, size)) {
         snprintf(out->message, sizeof out->message, "not a PNG signature");
@@ -77,6 +78,14 @@ static int decode(const uint8_t *data, size_t size, int64_t max_pixels, lk_png_i
     if ((int64_t)w * (int64_t)h > max_pixels) {
         snprintf(out->message, sizeof out->message, "%ux%u pixels is over the limit of %lld", w, h, (long long)max_pixels);
         status = LK_PNG_TOO_LARGE;
+        png_longjmp(png, 1);
+    }
+    // Raw samples the stream claims against what its size can plausibly inflate to (deflate tops out near
+    // 1032:1): a damaged or hostile IHDR is refused before the buffers are allocated.
+    uint64_t raw = ((uint64_t)w * png_get_channels(png, info) * (uint64_t)depth + 7) / 8 * (uint64_t)h;
+    if (max_bytes > 0 && raw > (uint64_t)max_bytes) {
+        snprintf(out->message, sizeof out->message, "%llu", (unsigned long long)raw);
+        status = LK_PNG_IMPLAUSIBLE;
         png_longjmp(png, 1);
     }
 
@@ -141,12 +150,12 @@ static int decode(const uint8_t *data, size_t size, int64_t max_pixels, lk_png_i
     return LK_PNG_OK;
 }
 
-int lk_png_decode(const uint8_t *data, size_t size, int64_t max_pixels, lk_png_image *out) {
-    return decode(data, size, max_pixels, out, 0);
+int lk_png_decode(const uint8_t *data, size_t size, int64_t max_pixels, int64_t max_bytes, lk_png_image *out) {
+    return decode(data, size, max_pixels, max_bytes, out, 0);
 }
 
 int lk_png_read_header(const uint8_t *data, size_t size, lk_png_image *out) {
-    return decode(data, size, 0, out, 1);
+    return decode(data, size, 0, 0, out, 1);
 }
 
 int lk_png_write_rgb(const char *path, int width, int height, const uint8_t *rgb, char *message, size_t message_size) {

@@ -80,6 +80,81 @@ final class BadInputTests: XCTestCase {
     }
 }
 
+/// A file never spoils the next: every decode starts from clean C state, whatever the previous file did.
+final class DecoderStateTests: XCTestCase {
+    static func bytes(_ relative: String) throws -> [UInt8] {
+        try [UInt8](Data(contentsOf: URL(fileURLWithPath: FixturePaths.image(relative))))
+    }
+
+    /// libjpeg-turbo 2.1 left its handle mid-header after these, and failed every later file with the same text.
+    func testAGoodJPEGAfterEachKindOfBrokenHeaderDecodesAsAlone() throws {
+        let good = try Self.bytes("jpeg/photo-city.jpg")
+        let alone = try ImageDecoder().decode(bytes: good, path: "good.jpg").get().image
+        let source = try Self.bytes("jpeg/baseline-420.jpg")
+        func segment(_ marker: UInt8) -> Int { (0..<(source.count - 1)).first { source[$0] == 0xFF && source[$0 + 1] == marker }! }
+        var mutants: [(String, [UInt8])] = []
+        var dqt = source; dqt[segment(0xDB) + 4] = 0x0F; mutants.append(("DQT index 15", dqt))
+        var dht = source; dht[segment(0xC4) + 4] = 0x1F; mutants.append(("DHT index", dht))
+        let sof = segment(0xC0), sos = segment(0xDA)
+        let sofSegment = Array(source[sof..<(sof + 2 + Int(source[sof + 2]) << 8 + Int(source[sof + 3]))])
+        mutants.append(("two SOF", Array(source[..<sof]) + sofSegment + Array(source[sof...])))
+        mutants.append(("SOS before SOF", Array(source[..<sof]) + Array(source[sos...])))
+        var length = source; length[segment(0xDB) + 2] = 0xFF; mutants.append(("bad marker length", length))
+        let decoder = ImageDecoder()
+        for (name, mutant) in mutants {
+            _ = decoder.decode(bytes: mutant, path: "mutant.jpg")
+            let after = decoder.decode(bytes: good, path: "good.jpg")
+            guard case .success(let outcome) = after else { return XCTFail("good file after '\(name)': \(after)") }
+            XCTAssertEqual(outcome.image.pixels, alone.pixels, "after '\(name)'")
+            XCTAssertTrue(outcome.warnings.isEmpty, "no warning carried over from '\(name)': \(outcome.warnings)")
+        }
+    }
+
+    func testAHeaderClaimingFarMorePixelsThanTheFileHoldsIsRefusedBeforeDecoding() throws {
+        var source = try Self.bytes("jpeg/baseline-420.jpg")
+        let sof = (0..<(source.count - 1)).first { source[$0] == 0xFF && source[$0 + 1] == 0xC0 }!
+        for (offset, value) in [(5, 10_000), (7, 10_000)] {  // height, width
+            source[sof + offset] = UInt8(value >> 8); source[sof + offset + 1] = UInt8(value & 0xFF)
+        }
+        let error = try XCTUnwrap(ImageDecoder().decode(bytes: source, path: "bomb.jpg").failureValue)
+        XCTAssertEqual(error.cause.category, "implausible-size", "\(error)")
+        XCTAssertTrue(error.description.hasPrefix("bomb.jpg: header claims 10000x10000"), error.description)
+        // The same dimensions over a file big enough to hold them are only limited by --max-pixels.
+        XCTAssertLessThan(10_000 * 10_000 * 3, DecodeOptions.maxDecodedBytes(fileBytes: 200_000))
+    }
+
+    func testAPNGWhoseHeaderClaimsMoreThanItsDataCanInflateToIsRefused() throws {
+        // A 1x1 PNG rewritten to claim 20000x20000 RGB: 1.2 GB of samples from under 100 bytes.
+        var png = try Self.bytes("png/rgb-8bit.png")
+        func be32(_ v: UInt32) -> [UInt8] { [24, 16, 8, 0].map { UInt8((v >> $0) & 0xFF) } }
+        png.replaceSubrange(16..<24, with: be32(20_000) + be32(20_000))
+        var crc = UInt32(0xFFFF_FFFF)  // IHDR's CRC over type + data, so libpng reads on to our check
+        for byte in png[12..<29] {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = (crc >> 1) ^ (0xEDB8_8320 & (0 &- (crc & 1))) }
+        }
+        png.replaceSubrange(29..<33, with: be32(~crc))
+        let error = try XCTUnwrap(ImageDecoder(options: DecodeOptions(maxPixels: Int.max / 8)).decode(bytes: png, path: "bomb.png").failureValue)
+        XCTAssertEqual(error.cause.category, "implausible-size", "\(error)")
+    }
+
+    func testPipesAndDevicesAreRefusedWithoutBlocking() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookalike-fifo-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("pipe.jpg").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        // Named on the command line: refused by the collector, before anything opens it.
+        let collection = FileCollector().collect([fifo, "/dev/null"])
+        XCTAssertEqual(collection.files, [])
+        XCTAssertEqual(collection.errors.map(\.cause.category), ["not-a-regular-file", "not-a-regular-file"])
+        // Reached some other way (a file swapped for a pipe): the decoder refuses it without waiting for a writer.
+        let error = try XCTUnwrap(ImageDecoder().decode(path: fifo).failureValue)
+        XCTAssertEqual(error.cause, .notRegularFile("a pipe or FIFO"))
+    }
+}
+
 extension Result {
     var failureValue: Failure? { if case .failure(let e) = self { e } else { nil } }
 }

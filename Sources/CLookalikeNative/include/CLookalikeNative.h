@@ -11,7 +11,8 @@ enum lk_png_status {
     LK_PNG_NOT_PNG = 1,
     LK_PNG_CORRUPT = 2,     /* libpng error: bad CRC, truncated stream, bad IHDR... */
     LK_PNG_TOO_LARGE = 3,   /* width * height over max_pixels: refused before decoding */
-    LK_PNG_NO_MEMORY = 4
+    LK_PNG_NO_MEMORY = 4,
+    LK_PNG_IMPLAUSIBLE = 5  /* raw samples over max_bytes (far more than the file can hold): refused before decoding */
 };
 
 /* Pixel layouts chosen to mirror what Pillow opens each PNG as. */
@@ -35,7 +36,8 @@ typedef struct {
     char message[200];     /* cause, when status != OK */
 } lk_png_image;
 
-int lk_png_decode(const uint8_t *data, size_t size, int64_t max_pixels, lk_png_image *out);
+/* max_bytes: refuse streams whose raw samples exceed this (0: no limit); the decoded size is in `message`. */
+int lk_png_decode(const uint8_t *data, size_t size, int64_t max_pixels, int64_t max_bytes, lk_png_image *out);
 /* Reads only the IHDR: fills width, height, bit_depth, color_type, interlaced. */
 int lk_png_read_header(const uint8_t *data, size_t size, lk_png_image *out);
 void lk_png_release(lk_png_image *image);

@@ -30,10 +30,12 @@ public struct FileCollector: Sendable {
                 result.errors.append(DecodeError(path: input, cause: .unreadable(String(cString: strerror(errno)))))
                 continue
             }
-            if (st.st_mode & S_IFMT) == S_IFDIR {
-                walk(input, into: &result, visited: &visited)
-            } else {
-                result.files.append(input)  // named explicitly: always tried, whatever its extension
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR: walk(input, into: &result, visited: &visited)
+            case S_IFREG: result.files.append(input)  // named explicitly: always tried, whatever its extension
+            default:
+                // A FIFO or device would block or never end: refused before anything opens it.
+                result.errors.append(DecodeError(path: input, cause: .notRegularFile(FileKind.name(of: st.st_mode))))
             }
         }
         return result

@@ -10,6 +10,14 @@ public struct DecodeError: Error, CustomStringConvertible, Sendable {
         case tooLarge(width: Int, height: Int, limit: Int)
         case unsupportedVariant(String)
         case outOfMemory
+        /// The header claims far more pixels than the file's bytes can hold (a damaged header or a bomb).
+        case implausibleSize(width: Int, height: Int, decodedBytes: Int, fileBytes: Int)
+        /// Decodable in principle but too costly to be a real photo (thousands of progressive scans).
+        case tooComplex(String)
+        /// A FIFO, device or socket: reading it could block for ever, so it is refused before opening.
+        case notRegularFile(String)
+        /// A name that is not valid UTF-8: Lookalike keeps paths as text and could not name this file back.
+        case nameNotUTF8(String)
 
         /// Short machine-readable category (used in JSON error records and tests).
         public var category: String {
@@ -23,6 +31,10 @@ public struct DecodeError: Error, CustomStringConvertible, Sendable {
             case .tooLarge: "too-large"
             case .unsupportedVariant: "unsupported-variant"
             case .outOfMemory: "out-of-memory"
+            case .implausibleSize: "implausible-size"
+            case .tooComplex: "too-complex"
+            case .notRegularFile: "not-a-regular-file"
+            case .nameNotUTF8: "name-not-utf8"
             }
         }
 
@@ -38,6 +50,12 @@ public struct DecodeError: Error, CustomStringConvertible, Sendable {
                 "\(w)x\(h) = \(w * h) pixels is over the limit of \(limit) (raise it with --max-pixels)"
             case .unsupportedVariant(let why): "unsupported: \(why)"
             case .outOfMemory: "out of memory while decoding"
+            case let .implausibleSize(w, h, decoded, file):
+                "header claims \(w)x\(h) (\(decoded / 1_048_576) MiB of pixels) from \(file) bytes of file, more than "
+                    + "\(DecodeOptions.maxExpansion) bytes of pixels per byte: a damaged header or a decompression bomb; refused"
+            case .tooComplex(let why): "refused: \(why)"
+            case .notRegularFile(let kind): "not a regular file (\(kind)); Lookalike reads image files, not pipes or devices: save it to a file first"
+            case .nameNotUTF8(let escaped): "file name is not valid UTF-8 (\(escaped)); rename it to include it"
             }
         }
     }

@@ -1,7 +1,7 @@
 /// Pixels as a decoder produced them, before any orientation, in the layout that keeps Pillow's
 /// conversion rules reproducible (so `Luminance` can match `Image.convert("L")` bit for bit).
 public struct DecodedImage: Sendable {
-    public enum Pixels: Sendable {
+    public enum Pixels: Sendable, Equatable {
         /// One byte per pixel.
         case gray8([UInt8])
         /// 16-bit gray (PNG), as Pillow's `I;16`.

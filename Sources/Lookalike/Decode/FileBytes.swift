@@ -7,12 +7,16 @@ import Darwin
 /// Reads a whole file with POSIX calls, so that failures carry errno's own words.
 enum FileBytes {
     static func read(_ path: String) -> Result<[UInt8], DecodeError.Cause> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer for ever. The kind is checked
+        // on the open descriptor, so a file swapped for a pipe after the folder walk is refused too.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else { return .failure(.unreadable(String(cString: strerror(errno)))) }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { return .failure(.unreadable(String(cString: strerror(errno)))) }
-        if (st.st_mode & S_IFMT) == S_IFDIR { return .failure(.unreadable("is a directory")) }
+        let kind = st.st_mode & S_IFMT
+        if kind == S_IFDIR { return .failure(.unreadable("is a directory")) }
+        if kind != S_IFREG { return .failure(.notRegularFile(FileKind.name(of: st.st_mode))) }
         let size = Int(st.st_size)
         var bytes = [UInt8](repeating: 0, count: max(size, 0))
         var filled = 0
@@ -28,5 +32,20 @@ enum FileBytes {
         if failure != 0 { return .failure(.unreadable(String(cString: strerror(failure)))) }
         if filled < size { bytes.removeLast(size - filled) }
         return .success(bytes)
+    }
+}
+
+/// Names a file's kind for messages.
+enum FileKind {
+    static func name(of mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: "a pipe or FIFO"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFSOCK: "a socket"
+        case S_IFDIR: "a directory"
+        case S_IFLNK: "a symbolic link"
+        default: "not a regular file"
+        }
     }
 }

@@ -8,6 +8,18 @@ public struct DecodeOptions: Sendable {
 
     public static let defaultMaxPixels = 100_000_000
 
+    /// Decoded bytes allowed per byte of file, above `expansionFloor`. Real photos stay under 100; a flat
+    /// white 8000x6000 JPEG reaches 510 and a flat PNG 950 (deflate's ceiling is about 1032). A header that
+    /// claims more than this is damaged or hostile, and decoding it would allocate for nothing.
+    public static let maxExpansion = 2048
+    /// Images that decode to less than this are never refused for expansion.
+    public static let expansionFloor = 64 << 20
+
+    /// The most decoded bytes a file of `fileBytes` may produce.
+    static func maxDecodedBytes(fileBytes: Int) -> Int {
+        max(expansionFloor, fileBytes.multipliedReportingOverflow(by: maxExpansion).overflow ? Int.max : fileBytes * maxExpansion)
+    }
+
     public init(maxPixels: Int = DecodeOptions.defaultMaxPixels, reducedLumaMinSide: Int? = nil) {
         self.maxPixels = maxPixels
         self.reducedLumaMinSide = reducedLumaMinSide
@@ -69,8 +81,13 @@ public final class ImageDecoder {
         if header.width * header.height > options.maxPixels {
             return .failure(.tooLarge(width: header.width, height: header.height, limit: options.maxPixels))
         }
-        let orientation = ExifOrientation.parse(jpeg: raw)
         let cmyk = header.isCMYK, gray = header.isGray
+        let decodedBytes = header.width * header.height * (gray ? 1 : (cmyk ? 4 : 3))
+        if decodedBytes > DecodeOptions.maxDecodedBytes(fileBytes: raw.count) {
+            return .failure(.implausibleSize(width: header.width, height: header.height, decodedBytes: decodedBytes,
+                                             fileBytes: raw.count))
+        }
+        let orientation = ExifOrientation.parse(jpeg: raw)
 
         var width = header.width, height = header.height
         var format: NativeTurboJPEG.PixelFormat = gray ? .gray : (cmyk ? .cmyk : .rgb)
@@ -99,7 +116,8 @@ public final class ImageDecoder {
     }
 
     private func decodePNG(_ raw: UnsafeRawBufferPointer) -> Result<(DecodedImage, String?), DecodeError.Cause> {
-        switch NativePNG.decode(raw, maxPixels: options.maxPixels) {
+        switch NativePNG.decode(raw, maxPixels: options.maxPixels,
+                                      maxBytes: DecodeOptions.maxDecodedBytes(fileBytes: raw.count)) {
         case .failure(let cause): return .failure(cause)
         case .success(let png):
             var orientation = ExifOrientation.up

@@ -4,12 +4,12 @@ import CLookalikeNative
 enum NativePNG {
     struct Header { var width: Int; var height: Int }
 
-    static func decode(_ data: UnsafeRawBufferPointer, maxPixels: Int)
+    static func decode(_ data: UnsafeRawBufferPointer, maxPixels: Int, maxBytes: Int)
         -> Result<(pixels: DecodedImage.Pixels, width: Int, height: Int, alpha: [UInt8]?, exif: [UInt8]?), DecodeError.Cause>
     {
         var image = lk_png_image()
         let base = data.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        let status = lk_png_decode(base, data.count, Int64(maxPixels), &image)
+        let status = lk_png_decode(base, data.count, Int64(maxPixels), Int64(maxBytes), &image)
         defer { lk_png_release(&image) }
         let message = withUnsafeBytes(of: image.message) { raw in
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
@@ -19,6 +19,9 @@ enum NativePNG {
         case Int32(LK_PNG_TOO_LARGE.rawValue):
             return .failure(.tooLarge(width: Int(image.width), height: Int(image.height), limit: maxPixels))
         case Int32(LK_PNG_NO_MEMORY.rawValue): return .failure(.outOfMemory)
+        case Int32(LK_PNG_IMPLAUSIBLE.rawValue):
+            return .failure(.implausibleSize(width: Int(image.width), height: Int(image.height),
+                                             decodedBytes: Int(message) ?? 0, fileBytes: data.count))
         case Int32(LK_PNG_NOT_PNG.rawValue): return .failure(.notAnImage)
         default:
             if message.contains("truncated") || message.contains("Not enough image data")

@@ -1,16 +1,35 @@
 import CTurboJPEG
 
 /// One TurboJPEG decompressor. TurboJPEG handles are not thread-safe: each worker owns one.
+///
+/// A handle is replaced by a fresh one after every failure or warning. libjpeg-turbo 2.1 leaves the
+/// decompressor mid-header when a header fails (bad DQT/DHT index, two SOFs, SOS before SOF...) and keeps its
+/// warning flag set, so the next file on the same handle would fail with the previous file's message.
+/// Errors are rare, so a new handle (a few KB) costs nothing measurable; the good path keeps its handle.
 final class NativeTurboJPEG {
-    private let handle: tjhandle
+    private var handle: tjhandle
 
     init() {
-        // tjInitDecompress only fails when out of memory; nothing can go on without a decoder.
-        guard let h = tjInitDecompress() else { fatalError("TurboJPEG: tjInitDecompress failed (out of memory)") }
-        handle = h
+        handle = Self.makeHandle()
     }
 
     deinit { tjDestroy(handle) }
+
+    private static func makeHandle() -> tjhandle {
+        // tjInitDecompress only fails when out of memory; nothing can go on without a decoder.
+        guard let h = tjInitDecompress() else { fatalError("TurboJPEG: tjInitDecompress failed (out of memory)") }
+        return h
+    }
+
+    /// Drops whatever state the last failing call left behind: every file starts on a clean handle.
+    private func reset() {
+        tjDestroy(handle)
+        handle = Self.makeHandle()
+    }
+
+    /// Progressive scans allowed before a file is refused: TurboJPEG's TJFLAG_LIMITSCANS cap (500). A real
+    /// progressive JPEG has about 10; thousands of scans make one small file cost seconds and hundreds of MB.
+    static let scanLimit = 500
 
     struct Header {
         var width: Int
@@ -29,7 +48,9 @@ final class NativeTurboJPEG {
         var w: Int32 = 0, h: Int32 = 0, ss: Int32 = 0, cs: Int32 = 0
         let base = data.baseAddress!.assumingMemoryBound(to: UInt8.self)
         if tjDecompressHeader3(handle, base, UInt(data.count), &w, &h, &ss, &cs) != 0 {
-            return .failure(classify(lastError))
+            let cause = classify(lastError)
+            reset()
+            return .failure(cause)
         }
         return .success(Header(width: Int(w), height: Int(h), colorspace: cs, subsampling: ss))
     }
@@ -71,7 +92,7 @@ final class NativeTurboJPEG {
         let base = data.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let pixels = [UInt8](unsafeUninitializedCapacity: count) { buf, initialized in
             let rc = tjDecompress2(handle, base, UInt(data.count), buf.baseAddress, Int32(width), 0,
-                                   Int32(height), format.tj, 0)
+                                   Int32(height), format.tj, TJFLAG_LIMITSCANS)
             if rc != 0 {
                 failure = lastError
                 isWarning = tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue)
@@ -79,6 +100,7 @@ final class NativeTurboJPEG {
             initialized = count
         }
         guard let message = failure else { return .success((pixels, nil)) }
+        reset()
         // TurboJPEG reports TJERR_WARNING even after a fatal error once any warning was raised, so the
         // message decides: libjpeg's recoverable warnings keep the pixels (as Pillow does); the rest fail.
         let recoverable = ["Corrupt JPEG data", "Invalid SOS parameters", "Inconsistent progression", "Warning:"]
@@ -91,6 +113,9 @@ final class NativeTurboJPEG {
     private func classify(_ message: String) -> DecodeError.Cause {
         if message.contains("Premature end") { return .truncated("JPEG data ends early (\(message))") }
         if message.contains("Unsupported color conversion") { return .unsupportedVariant(message) }
+        if message.contains("more than") && message.contains("scans") {
+            return .tooComplex("progressive JPEG with more than \(Self.scanLimit) scans (TurboJPEG's scan limit)")
+        }
         return .corrupt("JPEG: \(message)")
     }
 }
