@@ -1,9 +1,52 @@
 import Foundation
+import Lookalike
 
 /// Buffered stdout and unbuffered stderr; knows whether stderr is a terminal (progress only then).
+/// Also keeps every file the command could not use, for the closing summary and `--errors FILE`.
 final class Console {
     private var buffer: [UInt8] = []
     let stderrIsTerminal = isatty(2) == 1
+
+    /// One file left out: its path, the cause's category (`DecodeError.Cause.category`, or "move-failed"...) and
+    /// the line that was printed.
+    struct Skip: Encodable { let path: String; let category: String; let message: String }
+    private(set) var skips: [Skip] = []
+    /// Where `--errors` writes the skips as JSON lines, when given.
+    var errorsFile: String?
+
+    /// Prints the error and keeps it for the summary.
+    func skip(_ error: DecodeError) {
+        skip(path: error.path, category: error.cause.category, message: error.description)
+    }
+
+    func skip(path: String, category: String, message: String) {
+        self.error(message)
+        skips.append(Skip(path: path, category: category, message: message))
+    }
+
+    /// "3 corrupt, 1 truncated": the skips counted by category, largest first.
+    func breakdown(_ filter: (Skip) -> Bool = { _ in true }) -> String {
+        var counts: [String: Int] = [:]
+        for s in skips where filter(s) { counts[s.category, default: 0] += 1 }
+        return counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+    }
+
+    /// Writes the skips to `errorsFile` (one JSON object a line); false, with a message, when it cannot.
+    func writeErrorsFile() -> Bool {
+        guard let errorsFile else { return true }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var data = Data()
+        for s in skips {
+            data.append((try? encoder.encode(s)) ?? Data())
+            data.append(UInt8(ascii: "\n"))
+        }
+        do { try data.write(to: URL(fileURLWithPath: errorsFile)) } catch {
+            self.error("\(errorsFile): cannot write the error list: \((error as NSError).localizedFailureReason ?? "\(error)")")
+            return false
+        }
+        return true
+    }
 
     func out(_ text: String) {
         buffer.append(contentsOf: text.utf8)

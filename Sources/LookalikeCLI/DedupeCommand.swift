@@ -11,7 +11,10 @@ struct DedupeCommand: ParsableCommand {
         would do. --move-to DIR moves the other copies into DIR, keeping their paths relative to the folder they \
         were found in, and writes a manifest; `lookalike undo MANIFEST` puts them back. --delete removes them \
         (asking first on a terminal; elsewhere it needs --yes) and writes a manifest listing what went.
-        A file that changed since it was read, or whose kept copy changed, is left alone.
+        A file that changed since it was read, or whose kept copy changed, is left alone. Each file is read once \
+        however it is reached (overlapping folders, links, hard links), so a file is never a duplicate of itself; \
+        a symbolic link is never kept in place of its target. Moves never overwrite: a taken name gets " (1)". \
+        The destination is left out of the input and marked, so later runs over the source skip it too.
 
         Examples:
           lookalike dedupe photos/
@@ -37,17 +40,24 @@ struct DedupeCommand: ParsableCommand {
     @Flag(help: "Show what --move-to or --delete would do, and do nothing.")
     var dryRun = false
 
-    @Option(help: "Manifest path (default: in the --move-to folder, or the current folder for --delete).")
+    @Option(help: "Manifest path, a new file (default: in the --move-to folder, or the current folder for --delete).")
     var manifest: String?
 
     func validate() throws {
         if moveTo != nil && delete { throw ValidationError("choose one of --move-to and --delete") }
+        if let moveTo {
+            do { try DedupePlan.checkDestination(moveTo, roots: input.paths) } catch { throw ValidationError("--move-to \(error)") }
+        }
+        if let manifest, FileManager.default.fileExists(atPath: manifest) {
+            throw ValidationError("--manifest \(manifest) exists already; a manifest is never reused: name a new file")
+        }
     }
 
     func run() throws {
         let console = Console()
         // Moving files on a looser product grouping is only done when asked for: components unless --cluster.
-        let (report, processed, failed) = try grouping.report(input: input, console: console, defaultRule: .components)
+        let (report, processed, failed) = try grouping.report(input: input, console: console, defaultRule: .components,
+                                                              excluding: moveTo.map { [$0] } ?? [])
         let counts = (processed: processed, failed: failed)
         let plan = DedupePlan(report: report, roots: input.paths, moveTo: moveTo)
         let bytes = plan.actions.reduce(0) { $0 + max($1.facts.fileSize, 0) }
@@ -87,23 +97,29 @@ struct DedupeCommand: ParsableCommand {
         let manifestPath = manifest ?? (moveTo.map { URL(fileURLWithPath: $0).appendingPathComponent("lookalike-manifest-\(stamp).jsonl").path }
             ?? "lookalike-deleted-\(stamp).jsonl")
         let writer: ManifestWriter
-        do { writer = try ManifestWriter(path: manifestPath) } catch {
+        do { writer = try ManifestWriter.create(manifestPath, renameIfTaken: manifest == nil) } catch {
             console.error("\(error)")
-            throw ExitCode(73)
+            throw ExitStatus.cannotWrite
         }
-        let summary = try DedupeExecutor().execute(plan, manifest: writer) { event in
+        let summary = DedupeExecutor().execute(plan, manifest: writer) { event in
             switch event {
             case let .moved(from, to): console.out("moved  \(from)  ->  \(to)\n")
             case let .deleted(path): console.out("deleted  \(path)\n")
             case let .skipped(path, reason): console.error("\(path): skipped: \(reason)")
-            case let .failed(path, reason): console.error("\(path): \(reason)")
+            case let .failed(path, reason): console.skip(path: path, category: delete ? "delete-failed" : "move-failed", message: reason)
             }
         }
         console.flush()
+        if let stopped = summary.stopped { console.error("\(stopped); stopped, nothing more was changed") }
         console.error("\(delete ? "deleted" : "moved") \(summary.done) file(s), \(Self.size(summary.bytes)); "
-                      + "\(summary.skipped) skipped, \(summary.failed) failed; manifest: \(manifestPath)"
-                      + (delete ? "" : " (undo: lookalike undo \(manifestPath))"))
-        try finish(processed: counts.processed, failed: counts.failed + summary.failed, console: console, verb: "read")
+                      + "\(summary.skipped) skipped, \(summary.failed) could not be \(delete ? "deleted" : "moved"); manifest: \(writer.path)"
+                      + (delete || summary.done == 0 ? "" : " (undo: lookalike undo \(writer.path))"))
+        if summary.stopped != nil {
+            _ = console.writeErrorsFile()
+            throw ExitStatus.cannotWrite
+        }
+        try finish(processed: counts.processed, failed: counts.failed, console: console, verb: "read")
+        if summary.failed > 0 { throw ExitStatus.someFailed }
     }
 
     static func size(_ bytes: Int) -> String {

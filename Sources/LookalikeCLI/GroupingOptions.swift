@@ -70,7 +70,8 @@ struct GroupingOptions: ParsableArguments {
 
     /// Reads the images and groups them. Returns the report and the read counts for the exit status.
     /// `defaultRule` is the rule when the user gives none (nil: the method family's own, see `MethodCatalog`).
-    func report(input: InputOptions, console: Console, defaultRule: ClusteringRule? = nil)
+    /// Folders in `excluding` are not walked (a dedupe destination).
+    func report(input: InputOptions, console: Console, defaultRule: ClusteringRule? = nil, excluding: [String] = [])
         throws -> (GroupingReport, processed: Int, failed: Int)
     {
         if let profile {
@@ -87,13 +88,14 @@ struct GroupingOptions: ParsableArguments {
             fitted.threshold = p.setting.threshold
             fitted.k = p.setting.k
             fitted.resolution = p.setting.resolution
-            return try fitted.report(input: input, console: console, defaultRule: defaultRule)
+            return try fitted.report(input: input, console: console, defaultRule: defaultRule, excluding: excluding)
         }
         let entries = try self.entries()
         let options = input.methodOptions
         var facts: [ImageFacts] = []
         var sets: [[Descriptor]] = Array(repeating: [], count: entries.count)
-        let counts = input.describe(methods: try makeMethods(entries, options, console: console), console: console) { record in
+        let counts = input.describe(methods: try makeMethods(entries, options, console: console), console: console,
+                                    excluding: excluding) { record in
             facts.append(ImageFacts(path: record.path, width: record.width, height: record.height))
             for m in entries.indices { sets[m].append(record.descriptors[m]) }
         }

@@ -31,6 +31,9 @@ struct InputOptions: ParsableArguments {
     @Option(help: "Deep methods: the weights file (default: LOOKALIKE_WEIGHTS, then the cache folders; see README).")
     var weights: String?
 
+    @Option(help: "Write every file that could not be used to this file, one JSON object a line (path, category, message).")
+    var errors: String?
+
     func validate() throws {
         guard size >= 2 else { throw ValidationError("--size must be at least 2 (got \(size))") }
         guard size <= 64 else { throw ValidationError("--size must be at most 64 (got \(size))") }
@@ -52,7 +55,7 @@ struct InputOptions: ParsableArguments {
                        workers: jobs).run(paths: paths) { outcome in
             switch outcome.result {
             case .success(let record): out[outcome.index] = record.descriptors[0]
-            case .failure(let error): console.error(error.description)
+            case .failure(let error): console.skip(error)
             }
         }
         return out
@@ -60,12 +63,21 @@ struct InputOptions: ParsableArguments {
 
     /// Collects the files and runs `methods` over them; `deliver` sees each success in input order.
     /// Failures and warnings go to stderr with the progress bar cleared. Returns (processed, failed).
-    func describe(methods: [any DescriptorMethod], console: Console,
+    /// Folders in `excluding` are not walked (a dedupe destination).
+    func describe(methods: [any DescriptorMethod], console: Console, excluding: [String] = [],
                   deliver: (ImageRecord) -> Void) -> (processed: Int, failed: Int) {
+        console.errorsFile = errors
         let collector = FileCollector(extensions: Set(extensions.split(separator: ",").map(String.init)),
-                                      followSymlinks: followSymlinks)
+                                      followSymlinks: followSymlinks, excludedFolders: excluding)
         let collection = collector.collect(paths)
-        for error in collection.errors { console.error(error.description) }
+        for error in collection.errors { console.skip(error) }
+        if !collection.repeats.isEmpty {
+            console.error("\(collection.repeats.count) path(s) reach a file already listed (the same file through overlapping "
+                          + "arguments, links or hard links); each file is read once")
+        }
+        for folder in collection.skippedFolders {
+            console.error("\(folder): skipped: a dedupe destination (name it as an input to read it)")
+        }
         let run = DescriptionRun(methods: methods, decodeOptions: decodeOptions,
                                  applyOrientation: !ignoreOrientation, workers: jobs)
         var progress = ProgressBar(total: collection.files.count, console: console)
@@ -79,7 +91,7 @@ struct InputOptions: ParsableArguments {
                 processed += 1
             case .failure(let error):
                 progress.clear()
-                console.error(error.description)
+                console.skip(error)
                 failures += 1
             }
             progress.advance()
@@ -100,13 +112,16 @@ struct InputOptions: ParsableArguments {
 }
 
 /// Exit status from the counts, shared by every command (see the README).
+/// Closes every command: the count of files that could not be used, by cause, and `--errors FILE`.
 func finish(processed: Int, failed: Int, console: Console, verb: String) throws {
     console.flush()
-    if processed == 0 { throw ExitStatus.noneProcessed }
     if failed > 0 {
-        console.error("\(failed) file(s) could not be \(verb); \(processed) \(verb)")
-        throw ExitStatus.someFailed
+        let causes = console.breakdown { $0.category != "move-failed" }
+        console.error("\(failed) file(s) could not be \(verb)" + (causes.isEmpty ? "" : " (\(causes))") + "; \(processed) \(verb)")
     }
+    guard console.writeErrorsFile() else { throw ExitStatus.cannotWrite }
+    if processed == 0 { throw ExitStatus.noneProcessed }
+    if failed > 0 { throw ExitStatus.someFailed }
 }
 
 /// Builds methods; a method that cannot start (weights missing) is one clear message and exit status 69.
@@ -133,7 +148,7 @@ func describeLabelled(_ set: LabelSet, methods: [any DescriptorMethod], jobs: In
             for m in methods.indices { descriptors[m].append(record.descriptors[m]) }
             labels.append(set.groups[outcome.index])
         case .failure(let error):
-            console.error(error.description)
+            console.skip(error)
             failed += 1
         }
     }

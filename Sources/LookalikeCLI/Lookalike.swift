@@ -20,4 +20,6 @@ enum ExitStatus {
     static let someFailed = ExitCode(1)
     static let noneProcessed = ExitCode(2)
     static let methodUnavailable = ExitCode(69)
+    /// A report, manifest, error list or moved file could not be written (disk full, permission, read-only).
+    static let cannotWrite = ExitCode(73)
 }

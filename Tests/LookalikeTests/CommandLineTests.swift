@@ -260,3 +260,105 @@ extension CommandLineTests {
         XCTAssertEqual(data.count, 10 + headerLength + 24)
     }
 }
+
+/// Misuse that once lost or spoiled files: overlapping inputs, two runs at once, pipes, reused manifests.
+extension CommandLineTests {
+    func sha256s(_ dir: URL) -> [String: Int] {
+        var out: [String: Int] = [:]
+        for name in files(dir) {
+            let data = FileManager.default.contents(atPath: dir.appendingPathComponent(name).path) ?? Data()
+            out[SHA256.hex(of: [UInt8](data)), default: 0] += 1
+        }
+        return out
+    }
+
+    func testTheSameFolderTwiceDeletesOnlyRealDuplicates() throws {
+        let dir = try makeDuplicates()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let photos = dir.appendingPathComponent("photos").path
+        let deleted = try run(["dedupe", "--delete", "--yes", "--keep", "oldest", "--manifest", dir.path + "/m.jsonl",
+                               photos, photos + "/", photos + "/deep/.."])
+        XCTAssertEqual(deleted.status, 0, deleted.stderr)
+        XCTAssertEqual(files(dir.appendingPathComponent("photos")), ["keep.jpg"], deleted.stderr)
+        XCTAssertTrue(deleted.stderr.contains("each file is read once"), deleted.stderr)
+    }
+
+    func testTwoRunsAtOnceIntoOneDestinationOverwriteNothing() throws {
+        let dir = try makeDuplicates()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fm = FileManager.default
+        // A second source with the same relative names and other pictures; every file's bytes made its own.
+        try fm.copyItem(at: dir.appendingPathComponent("photos"), to: dir.appendingPathComponent("other"))
+        for name in files(dir.appendingPathComponent("other")) {
+            try fm.removeItem(at: dir.appendingPathComponent("other/" + name))
+            try fm.copyItem(atPath: FixturePaths.image("jpeg/photo-sunset.jpg"), toPath: dir.appendingPathComponent("other/" + name).path)
+        }
+        for folder in ["photos", "other"] {
+            for name in files(dir.appendingPathComponent(folder)) {
+                let h = try FileHandle(forWritingTo: dir.appendingPathComponent("\(folder)/\(name)"))
+                h.seekToEndOfFile(); h.write(Data((folder + name).utf8)); h.closeFile()
+            }
+        }
+        let before = sha256s(dir)
+        let binary = FixturePaths.repositoryRoot.appendingPathComponent(".build/debug/lookalike")
+        guard fm.isExecutableFile(atPath: binary.path) else { throw XCTSkip("build the CLI first: swift build") }
+        let runs = ["photos", "other"].map { folder -> Process in
+            let p = Process()
+            p.executableURL = binary
+            p.arguments = ["dedupe", "--move-to", dir.path + "/dups", dir.appendingPathComponent(folder).path]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            return p
+        }
+        for p in runs { try p.run() }
+        for p in runs { p.waitUntilExit(); XCTAssertEqual(p.terminationStatus, 0) }
+        XCTAssertEqual(files(dir.appendingPathComponent("dups")).count, 8)
+        XCTAssertEqual(sha256s(dir), before, "every file's bytes are still there, once")
+        let manifests = try fm.contentsOfDirectory(atPath: dir.path + "/dups").filter { $0.hasSuffix(".jsonl") }
+        XCTAssertEqual(manifests.count, 2, "each run has its own manifest: \(manifests)")
+        for m in manifests { XCTAssertEqual(try run(["undo", dir.path + "/dups/" + m]).status, 0) }
+        XCTAssertTrue(files(dir.appendingPathComponent("dups")).isEmpty)
+        XCTAssertEqual(sha256s(dir), before)
+    }
+
+    func testDestinationIsLeftOutOfThisRunAndLaterOnesAndCannotBeTheSource() throws {
+        let dir = try makeDuplicates()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let photos = dir.appendingPathComponent("photos").path
+        let itself = try run(["dedupe", "--move-to", photos + "/.", photos])
+        XCTAssertEqual(itself.status, 64, itself.stderr)
+        XCTAssertTrue(itself.stderr.contains("is the source folder"), itself.stderr)
+        let moved = try run(["dedupe", "--keep", "oldest", "--move-to", photos + "/dups", photos])
+        XCTAssertEqual(moved.status, 0, moved.stderr)
+        XCTAssertEqual(files(URL(fileURLWithPath: photos + "/dups")).count, 4)
+        let again = try run(["dedupe", photos])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stdout.isEmpty, "the moved copies are not read again: \(again.stdout)")
+        XCTAssertTrue(again.stderr.contains("dups: skipped: a dedupe destination"), again.stderr)
+        let reused = try run(["dedupe", "--move-to", dir.path + "/d2", "--manifest", dir.path + "/m.jsonl", photos + "/dups"])
+        XCTAssertEqual(reused.status, 0, "a destination named as input is read: \(reused.stderr)")
+        let twice = try run(["dedupe", "--move-to", dir.path + "/d3", "--manifest", dir.path + "/m.jsonl", photos])
+        XCTAssertEqual(twice.status, 64, "a manifest is never reused: \(twice.stderr)")
+    }
+
+    func testPipesAreRefusedAndTheSummaryAndErrorListSayWhatWasSkipped() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookalike-cli-fifo-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("pipe.jpg").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let errors = dir.appendingPathComponent("errors.jsonl").path
+        let result = try run(["hash", "--errors", errors, fifo, FixturePaths.image("jpeg/photo-city.jpg"),
+                              FixturePaths.image("broken/truncated.jpg"), FixturePaths.image("broken/corrupt.png")])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertEqual(result.stdout.split(separator: "\n").count, 1, "the good file is hashed")
+        XCTAssertTrue(result.stderr.contains("pipe.jpg: not a regular file (a pipe or FIFO)"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("3 file(s) could not be hashed (1 corrupt, 1 not-a-regular-file, 1 truncated); 1 hashed"),
+                      result.stderr)
+        let lines = try String(contentsOfFile: errors, encoding: .utf8).split(separator: "\n")
+        let records = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: String] }
+        XCTAssertEqual(records.map { $0["category"]! }, ["not-a-regular-file", "truncated", "corrupt"])
+        XCTAssertEqual(records[0]["path"], fifo)
+    }
+}

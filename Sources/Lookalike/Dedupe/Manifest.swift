@@ -43,12 +43,37 @@ public final class ManifestWriter {
         return e
     }()
 
-    public init(path: String) throws {
-        self.path = path
-        try FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(),
-                                                withIntermediateDirectories: true)
-        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+    /// Opens an existing manifest to append to it (`undo` records what it put back).
+    public convenience init(appendingTo path: String) throws {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard fd >= 0 else { throw DedupeError.manifest(path, String(cString: strerror(errno))) }
+        self.init(path: path, fd: fd)
+    }
+
+    /// Creates a new manifest. A manifest is never reused: with `renameIfTaken`, "-2", "-3"... are tried before
+    /// the extension until a free name is created exclusively; without it an existing file is an error.
+    public static func create(_ preferred: String, renameIfTaken: Bool) throws -> ManifestWriter {
+        do { try FileMover.makeFolders(URL(fileURLWithPath: preferred).deletingLastPathComponent().path) } catch {
+            throw DedupeError.manifest(preferred, "\(error)")
+        }
+        let url = URL(fileURLWithPath: preferred)
+        let stem = url.deletingPathExtension().path, ext = url.pathExtension
+        var n = 1
+        while true {
+            let path = n == 1 ? preferred : "\(stem)-\(n)" + (ext.isEmpty ? "" : ".\(ext)")
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)
+            if fd >= 0 { return ManifestWriter(path: path, fd: fd) }
+            guard errno == EEXIST else { throw DedupeError.manifest(path, String(cString: strerror(errno))) }
+            guard renameIfTaken else {
+                throw DedupeError.manifest(path, "exists already; a manifest is never reused: name a new file")
+            }
+            n += 1
+        }
+    }
+
+    private init(path: String, fd: Int32) {
+        self.path = path
+        self.fd = fd
         // The folder entry must survive a crash too.
         let dir = open(URL(fileURLWithPath: path).deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY)
         if dir >= 0 { fsync(dir); close(dir) }
@@ -91,10 +116,12 @@ public final class ManifestWriter {
 
 public enum DedupeError: Error, CustomStringConvertible {
     case manifest(String, String)
+    case destination(String, String)
 
     public var description: String {
         switch self {
         case let .manifest(path, why): "\(path): manifest: \(why)"
+        case let .destination(path, why): "\(path): \(why)"
         }
     }
 }

@@ -22,7 +22,7 @@ public struct UndoRun {
 
     public func run(manifestPath: String, onEvent: (Event) -> Void) throws -> Summary {
         let entries = try ManifestWriter.read(manifestPath)
-        let journal = try ManifestWriter(path: manifestPath)
+        let journal = try ManifestWriter(appendingTo: manifestPath)
         var summary = Summary()
         var undone = Set<String>()
         for e in entries where e.op == .undo { undone.insert(e.from) }
@@ -41,12 +41,12 @@ public struct UndoRun {
             let move = moves[original]!
             guard let moved = move.to else { continue }
             let fm = FileManager.default
-            unlink(moved + ".lookalike-partial")  // an interrupted cross-device copy never became the file
+            FileMover.removePartials(of: moved)  // an interrupted cross-device copy never became the file
             let hasOriginal = fm.fileExists(atPath: original), hasMoved = fm.fileExists(atPath: moved)
             switch (hasOriginal, hasMoved) {
             case (false, true):
                 do {
-                    try mover.move(moved, to: original)
+                    try mover.move(moved, to: try FileMover.claim(original, renameIfTaken: false))
                 } catch {
                     summary.problems += 1
                     onEvent(.conflict(moved, reason: "\(error)"))
@@ -63,8 +63,10 @@ public struct UndoRun {
                 summary.alreadyInPlace += 1
                 onEvent(.alreadyInPlace(original))
             case (true, true):
-                // A cross-device move interrupted after the copy: drop the copy only if it is byte-identical.
-                if fm.contentsEqual(atPath: original, andPath: moved) {
+                // The target name was claimed exclusively by the dedupe, so what is there is its own: the empty
+                // claim of a move that never happened, or a cross-device copy made before the original was
+                // removed. Either goes only if it is that (empty, or byte-identical to the original).
+                if Self.isEmptyClaim(moved, recordedSize: move.size) || fm.contentsEqual(atPath: original, andPath: moved) {
                     unlink(moved)
                     try journal.append(ManifestEntry(op: .undo, state: .done, from: original, to: moved,
                                                      size: move.size, modified: move.modified))
@@ -80,5 +82,10 @@ public struct UndoRun {
             }
         }
         return summary
+    }
+
+    static func isEmptyClaim(_ path: String, recordedSize: Int) -> Bool {
+        var st = stat()
+        return recordedSize > 0 && lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && st.st_size == 0
     }
 }
