@@ -28,6 +28,9 @@ func graphBenchmark(_ arguments: ArraySlice<String>) {
 struct PrecomputedNeighbours: NeighbourIndex {
     let count: Int
     let lists: [[Neighbour]]
+    var metric: DistanceMetric { .hamming }
+    /// The graph rule reads only the neighbour lists.
+    func distance(_ i: Int, _ j: Int) -> Float { lists[i].first { $0.index == j }?.distance ?? .infinity }
     func pairs(within radius: Float) -> [NeighbourPair] { [] }
     func nearest(k: Int) -> [[Neighbour]] { lists.map { Array($0.prefix(k)) } }
 }

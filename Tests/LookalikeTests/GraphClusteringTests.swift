@@ -5,6 +5,8 @@ import XCTest
 struct MatrixIndex: NeighbourIndex {
     let d: [[Float]]
     var count: Int { d.count }
+    var metric: DistanceMetric { .cosine }
+    func distance(_ i: Int, _ j: Int) -> Float { d[i][j] }
     func pairs(within radius: Float) -> [NeighbourPair] {
         (0..<count).flatMap { i in ((i + 1)..<count).filter { d[i][$0] <= radius }.map { NeighbourPair(i: i, j: $0, distance: d[i][$0]) } }
     }
@@ -38,7 +40,7 @@ final class GraphClusteringTests: XCTestCase {
 
     func testPlantedCommunitiesJoinedByWeakEdgesAreRecovered() {
         let (index, truth) = planted()
-        XCTAssertEqual(Clusterer(rule: .components, threshold: 1).clusters(index) { index.d[$0][$1] }.count, 2,
+        XCTAssertEqual(Clusterer(rule: .components, threshold: 1).clusters(index).count, 2,
                        "components chain everything through the bridges (plus the isolated image)")
         let graph = GraphClustering(k: 6, resolution: 1, cutoff: 1, seed: 7).clusters(index)
         XCTAssertEqual(graph, truth)
@@ -86,7 +88,7 @@ extension GraphClusteringTests {
         XCTAssertLessThan(reranked.distance(0, 1), reranked.distance(0, 6))
         XCTAssertEqual(reranked.distance(3, 3), 0)
         XCTAssertEqual(reranked.nearest(k: 3).count, index.count)
-        let clusters = Clusterer(rule: .components, threshold: 0.7).clusters(reranked) { reranked.distance($0, $1) }
+        let clusters = Clusterer(rule: .components, threshold: 0.7).clusters(reranked)
         XCTAssertEqual(clusters, truth)
     }
 }

@@ -10,9 +10,7 @@ final class GroupingTests: XCTestCase {
     }
 
     func clusters(_ descriptors: [Descriptor], _ rule: ClusteringRule, _ threshold: Float) -> [[Int]] {
-        Clusterer(rule: rule, threshold: threshold).clusters(DescriptorSearch.index(descriptors)) {
-            DescriptorSearch.distance(descriptors[$0], descriptors[$1])
-        }
+        Clusterer(rule: rule, threshold: threshold).clusters(DescriptorSearch.index(descriptors))
     }
 
     /// A, B, C, D in a line, 4 bits apart each: A and D are 12 bits apart.

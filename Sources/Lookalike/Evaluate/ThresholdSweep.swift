@@ -16,30 +16,22 @@ public struct ThresholdSweep: Sendable {
 
     public init(descriptors: [Descriptor], labels: [String], rule: ClusteringRule, thresholds: [Float],
                 graph: GraphSettings = GraphSettings(), rerank: Bool = false, workers: Int? = nil) {
-        self.init(index: DescriptorSearch.index(descriptors, workers: workers),
-                  distance: { DescriptorSearch.distance(descriptors[$0], descriptors[$1]) },
-                  labels: labels, rule: rule, thresholds: thresholds, graph: graph, rerank: rerank)
+        self.init(index: DescriptorSearch.index([descriptors], units: [1], rerank: rerank, workers: workers),
+                  labels: labels, rule: rule, thresholds: thresholds, graph: graph)
     }
 
     /// Fused methods: each method's distance divided by its scale, weighted and averaged.
     public init(descriptorSets: [[Descriptor]], scales: [Float], weights: [Float]? = nil, labels: [String],
                 rule: ClusteringRule, thresholds: [Float], graph: GraphSettings = GraphSettings(), rerank: Bool = false) {
-        let fused = FusedIndex(descriptors: descriptorSets, scales: scales, weights: weights)
-        self.init(index: fused, distance: fused.distance, labels: labels, rule: rule, thresholds: thresholds,
-                  graph: graph, rerank: rerank)
+        self.init(index: DescriptorSearch.index(descriptorSets, units: scales, weights: weights, rerank: rerank),
+                  labels: labels, rule: rule, thresholds: thresholds, graph: graph)
     }
 
-    init(index: any NeighbourIndex, distance: @escaping (Int, Int) -> Float, labels: [String], rule: ClusteringRule,
-         thresholds: [Float], graph: GraphSettings, rerank: Bool) {
-        var index = index
-        var distance = distance
-        if rerank {
-            let reranked = RerankedIndex(index)
-            index = reranked
-            distance = reranked.distance
-        }
+    /// Any index, built once for every threshold.
+    public init(index: any NeighbourIndex, labels: [String], rule: ClusteringRule, thresholds: [Float],
+                graph: GraphSettings = GraphSettings()) {
         rows = thresholds.map { t in
-            let clusters = Clusterer(rule: rule, threshold: t, graph: graph).clusters(index, distance: distance)
+            let clusters = Clusterer(rule: rule, threshold: t, graph: graph).clusters(index)
             return Row(threshold: t, pairwise: PairwiseScore(clusters: clusters, labels: labels),
                        bcubed: BCubedScore(clusters: clusters, labels: labels),
                        groups: clusters.filter { $0.count > 1 }.count)

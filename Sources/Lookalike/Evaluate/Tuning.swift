@@ -35,32 +35,26 @@ public struct Tuner {
     public let scales: [Float]
     public let weights: [Float]?
     public let labels: [String]
+    /// k-reciprocal re-ranking before clustering, as `group --rerank` does.
+    public let rerank: Bool
 
-    public init(descriptorSets: [[Descriptor]], scales: [Float], weights: [Float]? = nil, labels: [String]) {
+    public init(descriptorSets: [[Descriptor]], scales: [Float], weights: [Float]? = nil, labels: [String],
+                rerank: Bool = false) {
         self.descriptorSets = descriptorSets
         self.scales = scales
         self.weights = weights
         self.labels = labels
+        self.rerank = rerank
     }
 
     /// Pairwise F1 of each setting on the images in `subset`; the neighbour index is built once for all.
     func scores(_ settings: [GroupingSetting], subset: [Int]) -> [Double] {
         let sets = descriptorSets.map { d in subset.map { d[$0] } }
-        let index: any NeighbourIndex
-        let distance: (Int, Int) -> Float
-        if sets.count == 1 {
-            let d = sets[0]
-            index = DescriptorSearch.index(d)
-            distance = { DescriptorSearch.distance(d[$0], d[$1]) }
-        } else {
-            let fused = FusedIndex(descriptors: sets, scales: scales, weights: weights)
-            index = fused
-            distance = fused.distance
-        }
+        let index = DescriptorSearch.index(sets, units: scales, weights: weights, rerank: rerank)
         let subsetLabels = subset.map { labels[$0] }
         return settings.map { setting in
             let clusters = Clusterer(rule: setting.clusteringRule, threshold: setting.threshold, graph: setting.graph)
-                .clusters(index, distance: distance)
+                .clusters(index)
             return PairwiseScore(clusters: clusters, labels: subsetLabels).f1
         }
     }

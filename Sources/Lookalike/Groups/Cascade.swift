@@ -29,9 +29,7 @@ public struct Cascade {
         let subset = secondStage.keys.sorted()
         let descriptors = subset.map { secondStage[$0]! }
         if subset.count > 1 {
-            let index = DescriptorSearch.index(descriptors)
-            let clusters = Clusterer(rule: rule, threshold: threshold)
-                .clusters(index) { DescriptorSearch.distance(descriptors[$0], descriptors[$1]) }
+            let clusters = Clusterer(rule: rule, threshold: threshold).clusters(DescriptorSearch.index(descriptors))
             for cluster in clusters where cluster.count > 1 {
                 for member in cluster.dropFirst() { sets.union(subset[cluster[0]], subset[member]) }
             }

@@ -28,8 +28,8 @@ public struct Clusterer {
     }
 
     /// Clusters of `index.count` items, each sorted, ordered by smallest member; singletons included.
-    /// `distance(i, j)` must agree with the index's metric (linkage computes exact cross-cluster means with it).
-    public func clusters(_ index: any NeighbourIndex, distance: (Int, Int) -> Float) -> [[Int]] {
+    /// Average linkage computes exact cross-cluster means with the index's own `distance`.
+    public func clusters(_ index: any NeighbourIndex) -> [[Int]] {
         var sets = UnionFind(count: index.count)
         switch rule {
         case .components:
@@ -47,9 +47,7 @@ public struct Clusterer {
                 .clusters(index)
         case .linkage:
             let pairs = index.pairs(within: threshold)
-            return withoutActuallyEscaping(distance) { distance in
-                AverageLinkage(count: index.count, pairs: pairs, threshold: threshold, distance: distance).run()
-            }
+            return AverageLinkage(count: index.count, pairs: pairs, threshold: threshold, distance: index.distance).run()
         }
     }
 }

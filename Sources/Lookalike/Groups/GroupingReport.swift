@@ -35,28 +35,16 @@ public struct GroupingReport: Sendable {
                 weights: [Float]? = nil, rerank: Bool = false, rule: ClusteringRule, threshold: Float,
                 graph: GraphSettings = GraphSettings(), keep: KeepPolicy = .standard, workers: Int? = nil) {
         precondition(descriptorSets.allSatisfy { $0.count == images.count })
-        var index: any NeighbourIndex
-        var distance: (Int, Int) -> Float
-        var metric: DistanceMetric
-        if descriptorSets.count == 1 {
-            let descriptors = descriptorSets[0]
-            metric = descriptors.first?.metric ?? .hamming
-            index = DescriptorSearch.index(descriptors, workers: workers)
-            distance = { DescriptorSearch.distance(descriptors[$0], descriptors[$1]) }
-        } else {
-            metric = .fused
-            let fused = FusedIndex(descriptors: descriptorSets, scales: scales, weights: weights, workers: workers)
-            index = fused
-            distance = fused.distance
-        }
-        if rerank {
-            let reranked = RerankedIndex(index)
-            index = reranked
-            distance = reranked.distance
-            metric = .jaccard
-        }
-        let clusters = Clusterer(rule: rule, threshold: threshold, graph: graph).clusters(index, distance: distance)
-        self.init(method: method, metric: metric, images: images, clusters: clusters, distance: distance,
+        let index = DescriptorSearch.index(descriptorSets, units: scales, weights: weights, rerank: rerank, workers: workers)
+        self.init(method: method, images: images, index: index, rule: rule, threshold: threshold, graph: graph, keep: keep)
+    }
+
+    /// Groups the items of any index (`index` item i is `images[i]`).
+    public init(method: String, images: [ImageFacts], index: any NeighbourIndex, rule: ClusteringRule, threshold: Float,
+                graph: GraphSettings = GraphSettings(), keep: KeepPolicy = .standard) {
+        precondition(index.count == images.count)
+        let clusters = Clusterer(rule: rule, threshold: threshold, graph: graph).clusters(index)
+        self.init(method: method, metric: index.metric, images: images, clusters: clusters, distance: index.distance,
                   rule: rule, threshold: threshold, keep: keep)
     }
 

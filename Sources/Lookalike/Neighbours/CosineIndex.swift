@@ -59,6 +59,15 @@ public struct CosineIndex: NeighbourIndex, Sendable {
         self.blasThreads = max(1, blasThreads ?? 1)
     }
 
+    public var metric: DistanceMetric { .cosine }
+
+    /// 1 - cos from the normalised vectors (Float dot products, as the tiles compute them up to summation order).
+    public func distance(_ i: Int, _ j: Int) -> Float {
+        var dot: Float = 0
+        for k in 0..<dimension { dot += units[i * dimension + k] * units[j * dimension + k] }
+        return Self.distance(similarity: dot)
+    }
+
     /// All pairs i < j with 1 - cos <= radius, sorted by (i, j); distances as in `nearest`.
     public func pairs(within radius: Float) -> [NeighbourPair] {
         guard count > 1, radius >= 0 else { return [] }  // also rejects a NaN radius

@@ -1,13 +1,30 @@
-/// Builds the exact neighbour index that fits a method's descriptors, and their pairwise distance.
+/// The one place that turns descriptors into a neighbour index: every grouping, threshold sweep, tuner and
+/// cascade builds its index here, so one method, a fusion and re-ranking behave the same everywhere.
 public enum DescriptorSearch {
-    /// Hamming index for bit codes, cosine index for vectors. All descriptors must be of one kind and size.
+    /// One method's descriptors (all of one kind and size): a Hamming index for bit codes, a cosine index for
+    /// vectors. `distance(i, j)` is `DescriptorSearch.distance` of the two descriptors.
     public static func index(_ descriptors: [Descriptor], workers: Int? = nil) -> any NeighbourIndex {
+        let base: any NeighbourIndex
         if descriptors.allSatisfy({ $0.metric == .hamming }) {
-            return HammingIndex(hashes: descriptors.map { if case .bits(let h) = $0 { h } else { fatalError() } },
+            base = HammingIndex(hashes: descriptors.map { if case .bits(let h) = $0 { h } else { fatalError() } },
                                 workers: workers)
+        } else {
+            precondition(descriptors.allSatisfy { $0.metric == .cosine }, "one method's descriptors mix metrics")
+            base = CosineIndex(vectors: descriptors.map { if case .vector(let v) = $0 { v } else { fatalError() } })
         }
-        precondition(descriptors.allSatisfy { $0.metric == .cosine }, "one method's descriptors mix metrics")
-        return CosineIndex(vectors: descriptors.map { if case .vector(let v) = $0 { v } else { fatalError() } })
+        return DescriptorIndex(base: base, descriptors: descriptors)
+    }
+
+    /// One method, or several fused (each method's distance over its unit, averaged with `weights`: 1.0 is "at
+    /// every method's unit"), optionally k-reciprocal re-ranked (then Jaccard distances in [0, 1]).
+    /// `sets[m][i]` is method m's descriptor of item i; `units` are ignored for a single method.
+    public static func index(_ sets: [[Descriptor]], units: [Float], weights: [Float]? = nil, rerank: Bool = false,
+                             workers: Int? = nil) -> any NeighbourIndex {
+        precondition(!sets.isEmpty, "DescriptorSearch: no descriptors")
+        let index: any NeighbourIndex = sets.count == 1
+            ? self.index(sets[0], workers: workers)
+            : FusedIndex(descriptors: sets, scales: units, weights: weights, workers: workers)
+        return rerank ? RerankedIndex(index) : index
     }
 
     /// Hamming bits for codes, 1 - cos for vectors (the same values the indexes report).
@@ -27,4 +44,17 @@ public enum DescriptorSearch {
             preconditionFailure("distance between a bit code and a vector")
         }
     }
+}
+
+/// An index over one method's descriptors that answers `distance(i, j)` from the descriptors themselves (in
+/// Double for vectors), so reported member distances do not depend on which index found the pair.
+struct DescriptorIndex: NeighbourIndex {
+    let base: any NeighbourIndex
+    let descriptors: [Descriptor]
+
+    var count: Int { base.count }
+    var metric: DistanceMetric { base.metric }
+    func distance(_ i: Int, _ j: Int) -> Float { DescriptorSearch.distance(descriptors[i], descriptors[j]) }
+    func pairs(within radius: Float) -> [NeighbourPair] { base.pairs(within: radius) }
+    func nearest(k: Int) -> [[Neighbour]] { base.nearest(k: k) }
 }

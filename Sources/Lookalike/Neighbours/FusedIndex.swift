@@ -27,6 +27,8 @@ public struct FusedIndex: NeighbourIndex {
         indexes = descriptors.map { DescriptorSearch.index($0, workers: workers) }
     }
 
+    public var metric: DistanceMetric { .fused }
+
     public func distance(_ i: Int, _ j: Int) -> Float {
         var sum: Float = 0
         for m in descriptors.indices where weights[m] > 0 {

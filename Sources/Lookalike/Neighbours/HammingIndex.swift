@@ -24,6 +24,14 @@ public struct HammingIndex: NeighbourIndex {
         self.workers = workers ?? Parallel.defaultWorkers
     }
 
+    public var metric: DistanceMetric { .hamming }
+
+    public func distance(_ i: Int, _ j: Int) -> Float {
+        var bits = 0
+        for w in 0..<wordsPerCode { bits += (codes[i * wordsPerCode + w] ^ codes[j * wordsPerCode + w]).nonzeroBitCount }
+        return Float(bits)
+    }
+
     /// All pairs i < j within `radius` bits, sorted by (i, j).
     public func pairs(within radius: Float) -> [NeighbourPair] {
         let r = Int(radius.rounded(.down))

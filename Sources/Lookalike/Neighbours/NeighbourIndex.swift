@@ -24,9 +24,15 @@ public struct Neighbour: Sendable, Hashable {
 }
 
 /// Exact neighbour search over one method's descriptors. Every index returns exactly what a brute-force
-/// scan would: the tests hold each one against `BruteForce` versions.
+/// scan would: the tests hold each one against `BruteForce` versions. An index carries its metric and the
+/// distance of any pair, so clustering rules that need more than the neighbour lists (average linkage, a
+/// group's distances to its kept copy) never need a distance function passed beside it.
 public protocol NeighbourIndex {
     var count: Int { get }
+    /// What `distance` and the reported distances measure.
+    var metric: DistanceMetric { get }
+    /// The distance of items i and j, the same value `pairs` and `nearest` report for them.
+    func distance(_ i: Int, _ j: Int) -> Float
     /// All pairs i < j with distance <= radius, sorted by (i, j).
     func pairs(within radius: Float) -> [NeighbourPair]
     /// For each item its k nearest other items, nearest first; ties broken by the smaller index.

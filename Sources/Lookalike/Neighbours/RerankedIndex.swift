@@ -72,6 +72,8 @@ public struct RerankedIndex: NeighbourIndex {
         max(0, min(1, 1 - overlap / (2 - overlap)))
     }
 
+    public var metric: DistanceMetric { .jaccard }
+
     public func distance(_ p: Int, _ q: Int) -> Float {
         if p == q { return 0 }
         var overlap: Float = 0
