@@ -58,7 +58,7 @@ public final class EmbeddingStore: Sendable {
         let fd = open(file, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return nil }
         // Under the lock no other run is half-way through a record: a torn tail is truly torn.
-        flock(fd, LOCK_EX)
+        Self.lock(fd)
         var parsed: Parsed?
         if var bytes = Self.contents(fd) {
             if bytes.isEmpty, Self.writeAll(fd, Self.magic) { bytes = Self.magic }
@@ -122,7 +122,7 @@ public final class EmbeddingStore: Sendable {
         state.withLock { s in
             s.vectors[key] = entry
             s.added += 1
-            flock(descriptor, LOCK_EX)
+            Self.lock(descriptor)
             _ = Self.writeAll(descriptor, record)
             flock(descriptor, LOCK_UN)
         }
@@ -264,6 +264,11 @@ public final class EmbeddingStore: Sendable {
     }
 
     // MARK: file
+
+    /// Waits for the lock every run takes around its writes (a signal does not end the wait).
+    static func lock(_ fd: Int32) {
+        while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
+    }
 
     /// The whole file, read from the start whatever the descriptor's offset; nil on a read error.
     static func contents(_ fd: Int32) -> [UInt8]? {
