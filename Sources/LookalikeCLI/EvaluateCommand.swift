@@ -67,7 +67,7 @@ struct EvaluateCommand: ParsableCommand {
         var usable: [MethodCatalog.Entry] = []
         for entry in entries {
             do {
-                methods.append(try entry.make(MethodOptions(hashSize: size, weightsPath: weights)))
+                methods.append(warnOfStoreDamage(try entry.make(MethodOptions(hashSize: size, weightsPath: weights)), console: console))
                 usable.append(entry)
             } catch {
                 console.error("\(entry.name): skipped: \(error)")

@@ -127,11 +127,18 @@ func finish(processed: Int, failed: Int, console: Console, verb: String) throws 
 /// Builds methods; a method that cannot start (weights missing) is one clear message and exit status 69.
 func makeMethods(_ entries: [MethodCatalog.Entry], _ options: MethodOptions, console: Console) throws -> [any DescriptorMethod] {
     try entries.map { entry in
-        do { return try entry.make(options) } catch {
+        do { return warnOfStoreDamage(try entry.make(options), console: console) } catch {
             console.error("\(entry.name): \(error)")
             throw ExitStatus.methodUnavailable
         }
     }
+}
+
+/// Damaged records in a method's embedding store, said once per run (the store is opened once per method and
+/// rewritten without them), on stderr even when it is not a terminal.
+func warnOfStoreDamage(_ method: any DescriptorMethod, console: Console) -> any DescriptorMethod {
+    if let warning = (method as? ResNet50Method)?.store?.damageWarning { console.error(warning) }
+    return method
 }
 
 /// Describes every image of a labelled set: per method, the descriptors of the images that decoded, their

@@ -362,3 +362,73 @@ extension CommandLineTests {
         XCTAssertEqual(records[0]["path"], fifo)
     }
 }
+
+extension CommandLineTests {
+    /// The seeded ResNet50 as a safetensors file, for runs of the binary (`fc.*` left out: unused).
+    static func writeSeededCheckpoint(to url: URL) throws {
+        var header: [String: Any] = [:]
+        var data = Data()
+        for (name, tensor) in ResNet50.seededStateDict(seed: 2026).sorted(by: { $0.key < $1.key })
+            where !name.hasPrefix("fc.") && !name.hasSuffix("num_batches_tracked") {
+            header[name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [data.count, data.count + 4 * tensor.values.count]]
+            tensor.values.withUnsafeBytes { data.append(contentsOf: $0) }
+        }
+        let json = try JSONSerialization.data(withJSONObject: header)
+        var file = withUnsafeBytes(of: UInt64(json.count).littleEndian) { Data($0) }
+        file.append(json)
+        file.append(data)
+        try file.write(to: url)
+    }
+
+    /// Two `embed` runs at once, then a record whose length field is damaged (which crashed `embed --format npy`).
+    /// Every run exits 0, the damage is said once, and the vectors are those of a clean run.
+    func testTwoEmbedRunsAtOnceAndADamagedRecordLeaveTheVectorsRight() throws {
+        let binary = FixturePaths.repositoryRoot.appendingPathComponent(".build/debug/lookalike")
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("build the CLI first: swift build") }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookalike-embed-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        let photos = dir.appendingPathComponent("photos")
+        try FileManager.default.createDirectory(at: photos, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for name in ["photo-city", "photo-portrait", "photo-product", "photo-still-life", "photo-sunset", "baseline-420"] {
+            try FileManager.default.copyItem(atPath: FixturePaths.image("jpeg/\(name).jpg"), toPath: photos.appendingPathComponent("\(name).jpg").path)
+        }
+        let weights = dir.appendingPathComponent("seeded.safetensors")
+        try Self.writeSeededCheckpoint(to: weights)
+        let environment = ProcessInfo.processInfo.environment.merging(["LOOKALIKE_EMBEDDINGS": dir.appendingPathComponent("store").path]) { $1 }
+        func embed(_ output: String) throws -> Process {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = ["embed", "--weights", weights.path, "--format", "npy", "--output", dir.appendingPathComponent(output).path, photos.path]
+            process.environment = environment
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = try FileHandle(forWritingTo: { try Data().write(to: $0); return $0 }(dir.appendingPathComponent("\(output).log")))
+            try process.run()
+            return process
+        }
+        func finished(_ process: Process, _ output: String) throws -> (npy: Data, log: String) {
+            process.waitUntilExit()
+            let log = try String(contentsOf: dir.appendingPathComponent("\(output).log"), encoding: .utf8)
+            XCTAssertEqual(process.terminationStatus, 0, log)
+            return (try Data(contentsOf: dir.appendingPathComponent("\(output).npy")), log)
+        }
+        let (a, b) = (try embed("a"), try embed("b"))
+        let first = try finished(a, "a"), second = try finished(b, "b")
+        XCTAssertEqual(first.npy, second.npy)
+        let stores = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("store").path)
+        XCTAssertEqual(stores.count, 1, "\(stores)")
+        let file = dir.appendingPathComponent("store/\(try XCTUnwrap(stores.first))").path
+        XCTAssertEqual(EmbeddingStore(file: file, dimension: 2048)?.damagedRecords, 0)
+        // The second record's length field (after its 4-byte marker), 4 too small.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
+        let start = try XCTUnwrap(EmbeddingStore.frame(bytes, at: EmbeddingStore.magic.count)).next
+        bytes[start + 4] &-= 4
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        let damaged = try finished(try embed("c"), "c")
+        XCTAssertEqual(damaged.npy, first.npy, "the damaged record's image described afresh")
+        XCTAssertEqual(damaged.log.components(separatedBy: "damaged record(s) dropped").count, 2, damaged.log)
+        let healed = try XCTUnwrap(EmbeddingStore(file: file, dimension: 2048))
+        XCTAssertEqual(healed.damagedRecords, 0, "rewritten without the damage, so later runs say nothing")
+    }
+}

@@ -24,7 +24,7 @@ public struct ResNet50Method: StoredDescriptorMethod {
             Self.loaded.withLock { $0[located.path] = made }
             network = made
         }
-        store = EmbeddingStore.forWeights(located.path, method: "resnet50")
+        store = EmbeddingStore.forWeights(located.path, method: "resnet50", dimension: 2048)
     }
 
     /// A network given directly (tests: seeded weights).
