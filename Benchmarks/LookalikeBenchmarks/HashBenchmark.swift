@@ -50,7 +50,7 @@ func hashBenchmark(_ arguments: ArraySlice<String>) {
     /// The CLI's own path: DescriptionRun with its worker threads and ordered hand-off.
     func lookalike(methods: [String], fast: Bool, workers: Int) -> Double {
         let run = DescriptionRun(
-            methods: methods.map { try! MethodCatalog.entry(named: $0)!.make(MethodOptions()) },
+            methods: methods.map { try! MethodCatalog.entry(named: $0)!.make(MethodSettings()) },
             decodeOptions: DecodeOptions(reducedLumaMinSide: fast ? 64 : nil), workers: workers)
         let start = DispatchTime.now().uptimeNanoseconds
         var failures = 0

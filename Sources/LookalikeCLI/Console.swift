@@ -7,7 +7,7 @@ final class Console {
     private var buffer: [UInt8] = []
     let stderrIsTerminal = isatty(2) == 1
 
-    /// One file left out: its path, the cause's category (`DecodeError.Cause.category`, or "move-failed"...) and
+    /// One file left out: its path, the cause's category (`FileError.Cause.category`, or "move-failed"...) and
     /// the line that was printed.
     struct Skip: Encodable { let path: String; let category: String; let message: String }
     private(set) var skips: [Skip] = []
@@ -15,8 +15,12 @@ final class Console {
     var errorsFile: String?
 
     /// Prints the error and keeps it for the summary.
-    func skip(_ error: DecodeError) {
+    func skip(_ error: FileError) {
         skip(path: error.path, category: error.cause.category, message: error.description)
+    }
+
+    func skip(_ failure: ImageFailure) {
+        skip(path: failure.path, category: failure.category, message: failure.description)
     }
 
     func skip(path: String, category: String, message: String) {
@@ -117,4 +121,11 @@ struct ProgressBar {
     }
 
     mutating func finish() { clear() }
+
+    /// One file's outcome: its warnings and failure on stderr (the bar cleared first), then the bar advanced.
+    mutating func report(_ outcome: FileOutcome, console: Console) {
+        for warning in outcome.warnings { clear(); console.error(warning) }
+        if case .failure(let failure) = outcome.result { clear(); console.skip(failure) }
+        advance()
+    }
 }

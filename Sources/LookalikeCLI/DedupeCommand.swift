@@ -56,9 +56,10 @@ struct DedupeCommand: ParsableCommand {
     func run() throws {
         let console = Console()
         // Moving files on a looser product grouping is only done when asked for: components unless --cluster.
-        let (report, processed, failed) = try grouping.report(input: input, console: console, defaultRule: .components,
-                                                              excluding: moveTo.map { [$0] } ?? [])
-        let counts = (processed: processed, failed: failed)
+        let (outcome, failed) = try runPlan(try grouping.plan(purpose: .dedupe), input: input, console: console,
+                                            excluding: moveTo.map { [$0] } ?? [])
+        let report = outcome.report
+        let counts = (processed: outcome.processed, failed: failed)
         let plan = DedupePlan(report: report, roots: input.paths, moveTo: moveTo)
         let bytes = plan.actions.reduce(0) { $0 + max($1.facts.fileSize, 0) }
         let acting = (moveTo != nil || delete) && !dryRun

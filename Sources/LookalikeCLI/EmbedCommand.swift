@@ -18,7 +18,9 @@ struct EmbedCommand: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
-    @Option(name: [.short, .long], help: "A vector method: \(MethodCatalog.all.filter { $0.metric == .cosine }.map(\.name).joined(separator: ", ")).")
+    @OptionGroup var settings: MethodSettingsOptions
+
+    @Option(name: [.short, .long], help: "A vector method: \(Self.vectorMethods.joined(separator: ", ")).")
     var method: String = "resnet50"
 
     @Option(name: [.short, .long], help: "npy or jsonl.")
@@ -28,21 +30,23 @@ struct EmbedCommand: ParsableCommand {
     var output: String?
 
     func validate() throws {
-        guard let entry = MethodCatalog.entry(named: method), entry.metric == .cosine else {
-            throw ValidationError("--method must be a vector method (\(MethodCatalog.all.filter { $0.metric == .cosine }.map(\.name).joined(separator: ", ")))")
+        guard Self.vectorMethods.contains(method.lowercased()) else {
+            throw ValidationError("--method must be a vector method (\(Self.vectorMethods.joined(separator: ", ")))")
         }
         guard ["npy", "jsonl"].contains(format) else { throw ValidationError("--format is npy or jsonl") }
         if format == "npy" && output == nil { throw ValidationError("--format npy needs --output") }
     }
 
+    static var vectorMethods: [String] { MethodCatalog.all.filter { !$0.isNearDuplicateMethod }.map(\.name) }
+
     func run() throws {
         let console = Console()
         let entry = MethodCatalog.entry(named: method)!
-        let methods = try makeMethods([entry], input.methodOptions, console: console)
+        let methods = try makeMethods([entry], settings.settings, console: console)
         var paths: [String] = []
         var vectors: [[Float]] = []
         var lines = ""
-        let counts = input.describe(methods: methods, console: console) { record in
+        let counts = input.describe(methods: methods, console: console) { _, record in
             guard case .vector(let v) = record.descriptors[0] else { return }
             if format == "npy" {
                 paths.append(record.path)
@@ -63,7 +67,7 @@ struct EmbedCommand: ParsableCommand {
             }
         } catch {
             console.error("cannot write the output: \(error.localizedDescription)")
-            throw ExitCode(73)
+            throw ExitStatus.cannotWrite
         }
         try finish(processed: counts.processed, failed: counts.failed, console: console, verb: "embedded")
     }

@@ -7,22 +7,22 @@ struct EvaluateCommand: ParsableCommand {
         commandName: "evaluate",
         abstract: "Score methods and clustering rules on a labelled folder (labels.csv: path,group[,view]).",
         discussion: """
-        For each method and rule, sweeps the threshold and prints the best pairwise F1 with its precision and \
+        For each --method (one method, or several comma-separated: their fusion; default: every method alone) \
+        and rule, sweeps the threshold and prints the best pairwise F1 with its precision and \
         recall, BCubed F1, the number of groups, and Recall@1 (is each image's nearest neighbour the same product?). \
         The best threshold is chosen on the same labels it is scored on: an optimistic, in-sample figure.
 
         Examples:
           lookalike evaluate ../shared/data/seed-product-grouping/labels.csv
           lookalike evaluate --method phash --cluster all --verbose labels.csv
-          lookalike evaluate --method mask,phash --fuse --cluster graph labels.csv
+          lookalike evaluate --method mask --method mask,phash --cluster graph labels.csv
         """
     )
 
     @Argument(help: "A labels.csv with columns path,group[,view]; paths relative to its folder.")
     var labels: String
 
-    @Option(name: [.short, .long], help: "Methods, comma-separated, or all.")
-    var method: String = "all"
+    @OptionGroup var methods: MethodOptions
 
     @Option(help: "Clustering rules, comma-separated (components, seed, linkage, graph), or all.")
     var cluster: String = "components"
@@ -33,20 +33,14 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Graph rule: Louvain resolution (default: each method's).")
     var resolution: Double?
 
-    @Flag(help: "Fuse the listed methods into one (each distance divided by the method's threshold, averaged).")
+    @Flag(help: ArgumentHelp("Kept for old scripts: a comma-separated --method is always a fusion.", visibility: .hidden))
     var fuse = false
 
     @Flag(help: "k-reciprocal re-ranking before clustering (thresholds then in Jaccard distance, 0 to 1).")
     var rerank = false
 
-    @Option(help: "Deep methods: the weights file.")
-    var weights: String?
-
-    @Option(help: "Hash size.")
-    var size: Int = 8
-
-    @Option(help: "Thresholds to try for bit codes: FIRST:LAST (inclusive, step 1).")
-    var bits: String = "0:24"
+    @Option(help: "Thresholds to try for bit codes: FIRST:LAST (inclusive, step 1; default 0 to 24 bits per 64).")
+    var bits: String?
 
     @Flag(help: "Print every threshold, not only the best.")
     var verbose = false
@@ -54,67 +48,73 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: [.short, .long], help: "Worker threads (default: all cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    func validate() throws {
+        if let bits {
+            let range = bits.split(separator: ":").compactMap { Int($0) }
+            guard range.count == 2, range[0] >= 0, range[0] <= range[1] else { throw ValidationError("--bits wants FIRST:LAST") }
+        }
+        if fuse && !methods.method.contains(where: { $0.entries.count > 1 }) {
+            throw ValidationError("--fuse needs two methods or more in one --method (comma-separated)")
+        }
+        guard jobs > 0 else { throw ValidationError("--jobs must be positive") }
+    }
+
     func run() throws {
         let console = Console()
         let set: LabelSet
         do { set = try LabelSet(csvAt: labels) } catch { console.error("\(error)"); throw ExitStatus.noneProcessed }
-        let entries = method == "all" ? MethodCatalog.all : try parseMethods(method)
         let rules = try parseRules(cluster)
-        let range = bits.split(separator: ":").compactMap { Int($0) }
-        guard range.count == 2, range[0] <= range[1] else { throw ValidationError("--bits wants FIRST:LAST") }
-
-        var methods: [any DescriptorMethod] = []
-        var usable: [MethodCatalog.Entry] = []
-        for entry in entries {
-            do {
-                methods.append(warnOfStoreDamage(try entry.make(MethodOptions(hashSize: size, weightsPath: weights)), console: console))
-                usable.append(entry)
-            } catch {
-                console.error("\(entry.name): skipped: \(error)")
-                if method != "all" { throw ExitStatus.methodUnavailable }
+        let settings = methods.settings
+        // "all" is every method whose weights are here, each alone; other lists are one method or a fusion.
+        var lists: [[MethodCatalog.Entry]] = []
+        var made: [String: any DescriptorMethod] = [:]
+        for list in methods.lists(or: [MethodList(entries: [])]) {
+            if list.isAll {
+                for entry in MethodCatalog.all {
+                    do {
+                        if made[entry.name] == nil { made[entry.name] = try entry.make(settings) }
+                        lists.append([entry])
+                    } catch { console.error("\(entry.name): skipped: \(error)") }
+                }
+            } else {
+                for entry in list.entries where made[entry.name] == nil {
+                    made[entry.name] = try makeMethods([entry], settings, console: console)[0]
+                }
+                lists.append(list.entries)
             }
         }
-        let entriesUsed = usable
-        let (descriptors, labelsKept, failed) = describeLabelled(set, methods: methods, jobs: jobs, console: console)
-        console.out("# \(labelsKept.count) images, \(Set(labelsKept).count) products (\(labels))\n")
+        let names = Array(made.keys).sorted()
+        let described = describeLabelled(set, methods: names.map { made[$0]! }, jobs: jobs, console: console)
+        let column = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+        console.out("# \(described.labels.count) images, \(Set(described.labels).count) products (\(labels))\n")
         console.out("method      rule        threshold  pairwise F1 (P / R)     BCubed F1  groups  Recall@1\n")
-        if fuse {
-            guard entriesUsed.count > 1 else { throw ValidationError("--fuse needs two methods or more") }
-            let options = MethodOptions(hashSize: size, weightsPath: weights)
-            let name = entriesUsed.map(\.name).joined(separator: "+")
-            let thresholds = rerank ? stride(from: 0.02, through: 1.0, by: 0.02).map { Float($0) }
-                : stride(from: 0.25, through: 10.0, by: 0.25).map { Float($0) }
-            let product = MethodCatalog.productGrouping(entriesUsed, options)
+        for list in lists {
+            let sets = list.map { described.descriptorSets[column[$0.name]!] }
             for rule in rules {
-                let sweep = ThresholdSweep(descriptorSets: descriptors, scales: entriesUsed.map { $0.fusionUnit(options) },
-                                           labels: labelsKept, rule: rule, thresholds: thresholds,
-                                           graph: GraphSettings(k: k ?? product.k, resolution: resolution ?? product.resolution),
-                                           rerank: rerank)
-                printRows(sweep, name: name, rule: rule, hamming: false, console: console)
-            }
-            return try finish(processed: labelsKept.count, failed: failed, console: console, verb: "read")
-        }
-        for (m, entry) in entriesUsed.enumerated() {
-            let thresholds: [Float] = rerank ? stride(from: 0.02, through: 1.0, by: 0.02).map { Float($0) } : entry.metric == .hamming
-                ? (range[0]...range[1]).map(Float.init)
-                : stride(from: 0.02, through: 1.0, by: 0.02).map { Float($0) }
-            for rule in rules {
-                let sweep = ThresholdSweep(descriptors: descriptors[m], labels: labelsKept, rule: rule,
-                                           thresholds: thresholds,
-                                           graph: GraphSettings(k: k ?? entry.productGrouping.k,
-                                                                resolution: resolution ?? entry.productGrouping.resolution),
-                                           rerank: rerank,
-                                           workers: jobs)
-                printRows(sweep, name: entry.name, rule: rule, hamming: entry.metric == .hamming && !rerank, console: console)
+                let plan = GroupingPlan(methods: list, settings: settings, weights: list.count > 1 ? try methods.parsedWeights() : nil,
+                                        rule: rule, k: k, resolution: resolution, rerank: rerank)
+                let index = plan.index(sets, workers: jobs)
+                let sweep = ThresholdSweep(index: index, labels: described.labels, rule: rule,
+                                           thresholds: thresholds(plan, metric: index.metric), graph: plan.graph)
+                printRows(sweep, name: list.map(\.name).joined(separator: "+"), rule: rule, metric: index.metric, console: console)
             }
         }
-        try finish(processed: labelsKept.count, failed: failed, console: console, verb: "read")
+        try finish(processed: described.labels.count, failed: described.failures.count, console: console, verb: "read")
     }
 
-    func printRows(_ sweep: ThresholdSweep, name: String, rule: ClusteringRule, hamming: Bool, console: Console) {
+    /// The catalog's grid, or `--bits` for a bit code.
+    func thresholds(_ plan: GroupingPlan, metric: DistanceMetric) -> [Float] {
+        if let bits, metric == .hamming {
+            let range = bits.split(separator: ":").compactMap { Int($0) }
+            return (range[0]...range[1]).map(Float.init)
+        }
+        return MethodCatalog.thresholdGrid(plan.methods, plan.settings, rerank: plan.rerank, purpose: .sweep)
+    }
+
+    func printRows(_ sweep: ThresholdSweep, name: String, rule: ClusteringRule, metric: DistanceMetric, console: Console) {
         let rows = verbose ? sweep.rows : [sweep.best].compactMap { $0 }
         for row in rows {
-            let t = hamming ? String(Int(row.threshold)) : String(format: "%.2f", row.threshold)
+            let t = metric.format(row.threshold, decimals: 2)
             console.out(name.padded(11) + " " + rule.rawValue.padded(11) + " " + t.padded(9, left: true)
                 + String(format: "  %.3f (%.3f / %.3f)    %.3f   %6d    %.3f\n", row.pairwise.f1,
                          row.pairwise.precision, row.pairwise.recall, row.bcubed.f1, row.groups, sweep.recallAt1))

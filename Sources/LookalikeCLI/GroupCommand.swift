@@ -43,44 +43,41 @@ struct GroupCommand: ParsableCommand {
 
     func run() throws {
         let console = Console()
-        let (report, processed, failed) = try grouping.report(input: input, console: console)
+        let (outcome, failed) = try runPlan(try grouping.plan(purpose: .grouping), input: input, console: console,
+                                                      overlayFolder: masks ? try maskFolder(console: console) : nil)
+        let report = outcome.report
         let base = output.map { (URL(fileURLWithPath: $0).deletingLastPathComponent().path) }
         var writer = GroupingWriter(format: format, htmlBase: base)
-        if masks, let output { writer.maskOverlays = writeMasks(report, page: output, console: console) }
+        writer.maskOverlays = outcome.overlays
         let text = writer.render(report)
         if let output {
             let folder = URL(fileURLWithPath: output).deletingLastPathComponent()
             try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             do { try text.write(toFile: output, atomically: true, encoding: .utf8) } catch {
                 console.error("\(output): cannot write the report: \(error.localizedDescription)")
-                throw ExitCode(73)
+                throw ExitStatus.cannotWrite
             }
             console.error("wrote \(output): \(report.groups.count) groups")
         } else {
             console.out(text)
         }
-        try finish(processed: processed, failed: failed, console: console, verb: "read")
+        try finish(processed: outcome.processed, failed: failed, console: console, verb: "read")
     }
 }
 
 extension GroupCommand {
-    /// Overlays for every image shown in a group, in `<page stem>-masks/` beside the page. Returns image path ->
-    /// overlay path; an image whose overlay failed simply shows no mask (its error went to stderr).
-    func writeMasks(_ report: GroupingReport, page: String, console: Console) -> [String: String] {
-        let pageURL = URL(fileURLWithPath: page)
+    /// `<page stem>-masks/` beside the page: the overlays of the grouped images, made from the same decoding as
+    /// their descriptors.
+    func maskFolder(console: Console) throws -> String {
+        let pageURL = URL(fileURLWithPath: output!)
         let folder = pageURL.deletingLastPathComponent()
             .appendingPathComponent(pageURL.deletingPathExtension().lastPathComponent + "-masks").path
         do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-            console.error("\(folder): cannot create the mask folder: \(error.localizedDescription)")
-            return [:]
+            console.error("\(folder): cannot create the mask folder: \((error as NSError).localizedFailureReason ?? "\(error)")")
+            throw ExitStatus.cannotWrite
         }
-        let paths = report.groups.flatMap { $0.members.map { report.images[$0.image].path } }
-        let done = input.describe(paths: paths, method: OverlayWriter(folder: folder), console: console)
-        var out: [String: String] = [:]
-        for i in done.keys { out[paths[i]] = OverlayWriter.overlayPath(for: paths[i], in: folder) }
-        return out
+        return folder
     }
 }
 
-extension ClusteringRule: ExpressibleByArgument {}
 extension GroupingFormat: ExpressibleByArgument {}

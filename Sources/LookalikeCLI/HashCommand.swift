@@ -24,6 +24,8 @@ struct HashCommand: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
+    @OptionGroup var settings: MethodSettingsOptions
+
     @Option(name: [.short, .long], help: "ahash, dhash, phash or all (comma-separated list allowed).")
     var algorithm: String = "all"
 
@@ -33,7 +35,7 @@ struct HashCommand: ParsableCommand {
     func validate() throws { _ = try methodEntries() }
 
     func methodEntries() throws -> [MethodCatalog.Entry] {
-        let hashes = MethodCatalog.all.filter { $0.metric == .hamming }
+        let hashes = MethodCatalog.all.filter(\.isNearDuplicateMethod)
         if algorithm.lowercased() == "all" { return hashes }
         return try algorithm.split(separator: ",").map { raw in
             let name = raw.trimmingCharacters(in: .whitespaces).lowercased()
@@ -46,10 +48,10 @@ struct HashCommand: ParsableCommand {
 
     func run() throws {
         let console = Console()
-        let methods = try makeMethods(try methodEntries(), input.methodOptions, console: console)
+        let methods = try makeMethods(try methodEntries(), settings.settings, console: console)
         var writer = RecordWriter(format: format, methodNames: methods.map(\.name)) { console.out($0) }
         writer.begin()
-        let counts = input.describe(methods: methods, console: console) { writer.write($0) }
+        let counts = input.describe(methods: methods, console: console, hashSize: settings.size) { writer.write($1) }
         writer.end()
         try finish(processed: counts.processed, failed: counts.failed, console: console, verb: "hashed")
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Lookalike
+import Synchronization
 
 struct MaskCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,44 +24,35 @@ struct MaskCommand: ParsableCommand {
 
     func run() throws {
         let console = Console()
-        try? FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
+            console.error("\(out): cannot create the folder: \((error as NSError).localizedFailureReason ?? "\(error)")")
+            throw ExitStatus.cannotWrite
+        }
+        // Overlays are written on the workers as each image is decoded; their summaries are printed in order.
+        let summaries = Mutex<[Int: Result<MaskOverlay.Summary, WriteError>]>([:])
+        let folder = out
         var written = 0, failed = 0
-        let counts = input.describe(methods: [OverlayWriter(folder: out)], console: console) { record in
-            if case .vector(let v) = record.descriptors[0], v.count == 3 {
-                console.out(String(format: "product %4.1f%%  skin %4.1f%%  %@  %@\n", v[0] * 100, v[1] * 100,
-                                   v[2] > 0 ? "backdrop" : "no backdrop (centre kept)", record.path))
+        let counts = input.describe(methods: [], console: console, visit: { index, sample in
+            let result: Result<MaskOverlay.Summary, WriteError>
+            do { result = .success(try MaskOverlay.write(sample, into: folder)) } catch {
+                result = .failure(error as? WriteError ?? WriteError(path: sample.path, reason: "\(error)"))
+            }
+            summaries.withLock { $0[index] = result }
+        }) { index, record in
+            switch summaries.withLock({ $0.removeValue(forKey: index) }) {
+            case .success(let s):
+                console.out(String(format: "product %4.1f%%  skin %4.1f%%  %@  %@\n", s.productShare * 100, s.skinShare * 100,
+                                   s.backdropFound ? "backdrop" : "no backdrop (centre kept)", record.path))
                 written += 1
-            } else {
+            case .failure(let error):
+                console.skip(path: record.path, category: "write-failed", message: error.description)
+                failed += 1
+            case nil:
                 failed += 1
             }
         }
         console.flush()
         if written > 0 { console.error("wrote \(written) overlay(s) to \(out)") }
-        try finish(processed: counts.processed, failed: counts.failed + failed, console: console, verb: "masked")
-    }
-}
-
-/// Writes each image's overlay as a side effect and returns (product share, skin share, backdrop found).
-struct OverlayWriter: DescriptorMethod {
-    let folder: String
-    var name: String { "overlay" }
-    var metric: DistanceMetric { .cosine }
-
-    func describe(_ sample: ImageSample) throws -> Descriptor {
-        let image = sample.smallRGB
-        let mask = ProductMask(image)
-        let target = Self.overlayPath(for: sample.path, in: folder)
-        try MaskOverlay.writePNG(MaskOverlay.render(image, mask: mask), to: target)
-        let n = Float(mask.labels.count)
-        let skin = Float(mask.labels.filter { $0 == .skin }.count)
-        return .vector([Float(mask.productCount) / n, skin / n, mask.backdropFound ? 1 : 0])
-    }
-
-    /// Where the overlay of `path` goes. FNV-1a of the path: the same name on every run, distinct for
-    /// same-named files in other folders.
-    static func overlayPath(for path: String, in folder: String) -> String {
-        let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        let digest = String(path.utf8.reduce(UInt32(2166136261)) { ($0 ^ UInt32($1)) &* 16777619 }, radix: 16)
-        return URL(fileURLWithPath: folder).appendingPathComponent("\(stem)-\(digest)-mask.png").path
+        try finish(processed: counts.processed - failed, failed: counts.failed + failed, console: console, verb: "masked")
     }
 }

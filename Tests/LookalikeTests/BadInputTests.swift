@@ -50,7 +50,7 @@ final class BadInputTests: XCTestCase {
     func testRunOverEveryFixtureAccountsForEveryFile() throws {
         let collection = FileCollector(extensions: ["jpg", "png", "gif", "bmp"]).collect([FixturePaths.images.path])
         XCTAssertTrue(collection.errors.isEmpty)
-        let methods = MethodCatalog.all.compactMap { try? $0.make(MethodOptions()) }
+        let methods = MethodCatalog.all.compactMap { try? $0.make(MethodSettings()) }
         var outcomes: [FileOutcome] = []
         DescriptionRun(methods: methods, workers: 2).run(paths: collection.files) { outcomes.append($0) }
         XCTAssertEqual(outcomes.map(\.index), Array(0..<collection.files.count), "delivered in input order")

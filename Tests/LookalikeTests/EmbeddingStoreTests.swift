@@ -73,7 +73,8 @@ final class EmbeddingStoreTests: XCTestCase {
     func testTheMethodReusesAStoredVectorInsteadOfRunningTheNetwork() throws {
         let image = FixturePaths.image("jpeg/photo-city.jpg")
         let store = try XCTUnwrap(EmbeddingStore(file: dir.appendingPathComponent("m.emb").path))
-        let marker: [Float] = [1, 0, 0]
+        // A vector of resnet50's own dimension (anything else is never taken for its descriptor).
+        let marker: [Float] = [1] + Array(repeating: 0, count: 2047)
         store.add(marker, path: image, oriented: true, width: 7, height: 5)
         let method = ResNet50Method(network: ResNet50Tests.network, store: store)
         let decoded = try ImageDecoder().decode(path: image).get().image

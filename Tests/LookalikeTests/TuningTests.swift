@@ -52,22 +52,22 @@ final class TuningTests: XCTestCase {
 
     func testEachMethodFamilyHasItsOwnDefaults() {
         let phash = MethodCatalog.entry(named: "phash")!, mask = MethodCatalog.entry(named: "mask")!
-        XCTAssertEqual(MethodCatalog.defaultRule([phash]), .components)
-        XCTAssertEqual(MethodCatalog.defaultRule([mask]), .graph)
-        XCTAssertEqual(MethodCatalog.defaultRule([phash, mask]), .graph)
+        XCTAssertEqual(GroupingPlan.defaultRule(for: [phash]), .components)
+        XCTAssertEqual(GroupingPlan.defaultRule(for: [mask]), .graph)
+        XCTAssertEqual(GroupingPlan.defaultRule(for: [phash, mask]), .graph)
         // Bit cutoffs scale with the code length, as thresholds do; vector cutoffs do not.
-        let eight = MethodCatalog.productGrouping([phash], MethodOptions(hashSize: 8))
-        let sixteen = MethodCatalog.productGrouping([phash], MethodOptions(hashSize: 16))
+        let eight = MethodCatalog.productGrouping([phash], MethodSettings(hashSize: 8))
+        let sixteen = MethodCatalog.productGrouping([phash], MethodSettings(hashSize: 16))
         XCTAssertEqual(eight.cutoff, phash.productGrouping.cutoff)
         XCTAssertEqual(sixteen.cutoff, (phash.productGrouping.cutoff * 4).rounded(.down))
-        XCTAssertEqual(MethodCatalog.productGrouping([mask], MethodOptions(hashSize: 16)), mask.productGrouping)
-        XCTAssertEqual(MethodCatalog.productGrouping([phash, mask], MethodOptions()), MethodCatalog.fusedProductGrouping)
+        XCTAssertEqual(MethodCatalog.productGrouping([mask], MethodSettings(hashSize: 16)), mask.productGrouping)
+        XCTAssertEqual(MethodCatalog.productGrouping([phash, mask], MethodSettings()), MethodCatalog.fusedProductGrouping)
         // Fused distances divide by the unit: never 0, even where the near-duplicate threshold is.
         for entry in MethodCatalog.all {
-            XCTAssertGreaterThan(entry.fusionUnit(MethodOptions()), 0, entry.name)
+            XCTAssertGreaterThan(entry.fusionUnit(MethodSettings()), 0, entry.name)
             XCTAssertGreaterThanOrEqual(entry.unit, entry.threshold, entry.name)
         }
-        XCTAssertEqual(MethodCatalog.entry(named: "ahash")!.defaultThreshold(MethodOptions()), 0)
+        XCTAssertEqual(MethodCatalog.entry(named: "ahash")!.defaultThreshold(MethodSettings()), 0)
     }
 
     func testProfileRoundTrip() throws {

@@ -30,7 +30,7 @@ public struct FileCollector: Sendable {
     public struct Collection: Sendable {
         public var files: [String] = []
         /// Paths that could not be read (missing, permission denied, not a regular file, name not UTF-8).
-        public var errors: [DecodeError] = []
+        public var errors: [FileError] = []
         /// Paths left out because they are a file already listed (same device and inode).
         public var repeats: [String] = []
         /// Folders not walked: excluded, or dedupe destinations found inside an input folder.
@@ -73,7 +73,7 @@ public struct FileCollector: Sendable {
         for input in inputs {
             var st = stat()
             guard stat(input, &st) == 0 else {
-                state.result.errors.append(DecodeError(path: input, cause: .unreadable(String(cString: strerror(errno)))))
+                state.result.errors.append(FileError(path: input, cause: .unreadable(String(cString: strerror(errno)))))
                 continue
             }
             switch st.st_mode & S_IFMT {
@@ -81,7 +81,7 @@ public struct FileCollector: Sendable {
             case S_IFREG: state.add(input, st, viaLink: Self.throughLink(input))  // named: tried whatever its extension
             default:
                 // A FIFO or device would block or never end: refused before anything opens it.
-                state.result.errors.append(DecodeError(path: input, cause: .notRegularFile(FileKind.name(of: st.st_mode))))
+                state.result.errors.append(FileError(path: input, cause: .notRegularFile(FileKind.name(of: st.st_mode))))
             }
         }
         return state.result
@@ -127,7 +127,7 @@ public struct FileCollector: Sendable {
             return
         }
         guard let dir = opendir(folder) else {
-            state.result.errors.append(DecodeError(path: folder, cause: .unreadable(String(cString: strerror(errno)))))
+            state.result.errors.append(FileError(path: folder, cause: .unreadable(String(cString: strerror(errno)))))
             return
         }
         var names: [String] = []
@@ -137,7 +137,7 @@ public struct FileCollector: Sendable {
                 // Paths are kept as text: a name that is not UTF-8 could not be opened again from it.
                 let shown = String(decoding: bytes, as: UTF8.self)
                 let escaped = bytes.map { $0 < 0x80 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16, uppercase: true) }.joined()
-                state.result.errors.append(DecodeError(path: prefix + shown, cause: .nameNotUTF8(escaped)))
+                state.result.errors.append(FileError(path: prefix + shown, cause: .nameNotUTF8(escaped)))
                 continue
             }
             if name != "." && name != ".." { names.append(name) }
@@ -148,7 +148,7 @@ public struct FileCollector: Sendable {
             let path = prefix + name
             var lst = stat()
             guard lstat(path, &lst) == 0 else {
-                state.result.errors.append(DecodeError(path: path, cause: .unreadable(String(cString: strerror(errno)))))
+                state.result.errors.append(FileError(path: path, cause: .unreadable(String(cString: strerror(errno)))))
                 continue
             }
             var info = lst

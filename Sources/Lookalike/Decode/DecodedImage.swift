@@ -48,7 +48,7 @@ public enum ImageFormat: String, Sendable {
     case jpeg, png
 
     /// Sniffs the first bytes. Returns nil for anything else, with a short name of what it looks like.
-    static func sniff(_ bytes: UnsafeRawBufferPointer) -> Result<ImageFormat, DecodeError.Cause> {
+    static func sniff(_ bytes: UnsafeRawBufferPointer) -> Result<ImageFormat, FileError.Cause> {
         let b = Array(bytes.prefix(12))
         if b.count >= 3, b[0] == 0xFF, b[1] == 0xD8, b[2] == 0xFF { return .success(.jpeg) }
         if b.count >= 8, b[0..<8].elementsEqual([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {

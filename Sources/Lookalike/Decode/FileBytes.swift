@@ -6,7 +6,7 @@ import Darwin
 
 /// Reads a whole file with POSIX calls, so that failures carry errno's own words.
 enum FileBytes {
-    static func read(_ path: String) -> Result<[UInt8], DecodeError.Cause> {
+    static func read(_ path: String) -> Result<[UInt8], FileError.Cause> {
         // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer for ever. The kind is checked
         // on the open descriptor, so a file swapped for a pipe after the folder walk is refused too.
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)

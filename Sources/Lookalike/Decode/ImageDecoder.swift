@@ -41,20 +41,20 @@ public final class ImageDecoder {
         self.options = options
     }
 
-    public func decode(path: String) -> Result<DecodeOutcome, DecodeError> {
+    public func decode(path: String) -> Result<DecodeOutcome, FileError> {
         switch FileBytes.read(path) {
-        case .failure(let cause): return .failure(DecodeError(path: path, cause: cause))
+        case .failure(let cause): return .failure(FileError(path: path, cause: cause))
         case .success(let bytes):
             return decode(bytes: bytes, path: path)
         }
     }
 
-    public func decode(bytes: [UInt8], path: String) -> Result<DecodeOutcome, DecodeError> {
-        if bytes.isEmpty { return .failure(DecodeError(path: path, cause: .empty)) }
+    public func decode(bytes: [UInt8], path: String) -> Result<DecodeOutcome, FileError> {
+        if bytes.isEmpty { return .failure(FileError(path: path, cause: .empty)) }
         return bytes.withUnsafeBytes { raw in
             let format: ImageFormat
             switch ImageFormat.sniff(raw) {
-            case .failure(let cause): return .failure(DecodeError(path: path, cause: cause))
+            case .failure(let cause): return .failure(FileError(path: path, cause: cause))
             case .success(let f): format = f
             }
             var warnings: [String] = []
@@ -63,7 +63,7 @@ public final class ImageDecoder {
             }
             let result = format == .jpeg ? decodeJPEG(raw) : decodePNG(raw)
             switch result {
-            case .failure(let cause): return .failure(DecodeError(path: path, cause: cause))
+            case .failure(let cause): return .failure(FileError(path: path, cause: cause))
             case .success(let (image, warning)):
                 if let warning { warnings.append("\(path): warning: \(warning)") }
                 return .success(DecodeOutcome(image: image, warnings: warnings))
@@ -71,7 +71,7 @@ public final class ImageDecoder {
         }
     }
 
-    private func decodeJPEG(_ raw: UnsafeRawBufferPointer) -> Result<(DecodedImage, String?), DecodeError.Cause> {
+    private func decodeJPEG(_ raw: UnsafeRawBufferPointer) -> Result<(DecodedImage, String?), FileError.Cause> {
         let header: NativeTurboJPEG.Header
         switch jpeg.header(raw) {
         case .failure(let cause): return .failure(cause)
@@ -115,7 +115,7 @@ public final class ImageDecoder {
         }
     }
 
-    private func decodePNG(_ raw: UnsafeRawBufferPointer) -> Result<(DecodedImage, String?), DecodeError.Cause> {
+    private func decodePNG(_ raw: UnsafeRawBufferPointer) -> Result<(DecodedImage, String?), FileError.Cause> {
         switch NativePNG.decode(raw, maxPixels: options.maxPixels,
                                       maxBytes: DecodeOptions.maxDecodedBytes(fileBytes: raw.count)) {
         case .failure(let cause): return .failure(cause)

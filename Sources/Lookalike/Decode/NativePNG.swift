@@ -5,7 +5,7 @@ enum NativePNG {
     struct Header { var width: Int; var height: Int }
 
     static func decode(_ data: UnsafeRawBufferPointer, maxPixels: Int, maxBytes: Int)
-        -> Result<(pixels: DecodedImage.Pixels, width: Int, height: Int, alpha: [UInt8]?, exif: [UInt8]?), DecodeError.Cause>
+        -> Result<(pixels: DecodedImage.Pixels, width: Int, height: Int, alpha: [UInt8]?, exif: [UInt8]?), FileError.Cause>
     {
         var image = lk_png_image()
         let base = data.baseAddress!.assumingMemoryBound(to: UInt8.self)
@@ -45,5 +45,15 @@ enum NativePNG {
         let alpha = image.alpha.map { Array(UnsafeBufferPointer(start: $0, count: n)) }
         let exif = image.exif.map { Array(UnsafeBufferPointer(start: $0, count: image.exif_size)) }
         return .success((pixels, w, h, alpha, exif))
+    }
+
+    /// Writes 8-bit RGB as a PNG; the cause in words on failure.
+    static func writeRGB(width: Int, height: Int, pixels: [UInt8], to path: String) -> String? {
+        var message = [CChar](repeating: 0, count: 200)
+        let ok = pixels.withUnsafeBufferPointer {
+            lk_png_write_rgb(path, Int32(width), Int32(height), $0.baseAddress, &message, message.count)
+        }
+        guard ok == 0 else { return nil }
+        return String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -44,7 +44,7 @@ final class NativeTurboJPEG {
         String(cString: tjGetErrorStr2(handle))
     }
 
-    func header(_ data: UnsafeRawBufferPointer) -> Result<Header, DecodeError.Cause> {
+    func header(_ data: UnsafeRawBufferPointer) -> Result<Header, FileError.Cause> {
         var w: Int32 = 0, h: Int32 = 0, ss: Int32 = 0, cs: Int32 = 0
         let base = data.baseAddress!.assumingMemoryBound(to: UInt8.self)
         if tjDecompressHeader3(handle, base, UInt(data.count), &w, &h, &ss, &cs) != 0 {
@@ -84,7 +84,7 @@ final class NativeTurboJPEG {
     /// A warning ("Corrupt JPEG data") keeps the pixels and returns the text; a truncated stream is an error,
     /// as it is in Pillow.
     func decode(_ data: UnsafeRawBufferPointer, width: Int, height: Int, format: PixelFormat)
-        -> Result<(pixels: [UInt8], warning: String?), DecodeError.Cause>
+        -> Result<(pixels: [UInt8], warning: String?), FileError.Cause>
     {
         let count = width * height * format.channels
         var failure: String?
@@ -110,7 +110,7 @@ final class NativeTurboJPEG {
         return .failure(classify(message))
     }
 
-    private func classify(_ message: String) -> DecodeError.Cause {
+    private func classify(_ message: String) -> FileError.Cause {
         if message.contains("Premature end") { return .truncated("JPEG data ends early (\(message))") }
         if message.contains("Unsupported color conversion") { return .unsupportedVariant(message) }
         if message.contains("more than") && message.contains("scans") {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a method makes of one image: a bit code compared by Hamming distance, or a float vector
 /// compared by cosine distance (1 - cos). Everything downstream (neighbours, groups) sees only this.
 public enum Descriptor: Sendable, Equatable {
@@ -26,4 +28,9 @@ public enum DistanceMetric: String, Sendable {
     case fused
     /// k-reciprocal re-ranked distance (Jaccard distance of neighbourhood vectors), in [0, 1].
     case jaccard
+
+    /// A distance as text: whole bits for Hamming, `decimals` places otherwise.
+    public func format(_ distance: Float, decimals: Int = 3) -> String {
+        self == .hamming ? String(Int(distance)) : String(format: "%.\(decimals)f", distance)
+    }
 }

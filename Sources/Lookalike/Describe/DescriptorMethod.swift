@@ -1,9 +1,58 @@
 /// The seam every approach plugs into: a decoded image in, one descriptor out.
+///
+/// A method declares its name and what it makes (`kind`: bits of a given length or a vector of a given
+/// dimension); everything else (metric, how thresholds scale, the default rule, which index searches it) is
+/// derived from that, so nothing outside Describe needs to know a method's type or name. Adding a method is one
+/// type plus one `MethodCatalog` entry.
 public protocol DescriptorMethod: Sendable {
-    /// Name used on the command line and as the report column (`ahash`, `phash`, ...).
-    var name: String { get }
-    var metric: DistanceMetric { get }
+    /// Name on the command line and in reports (`ahash`, `phash`, ...).
+    static var name: String { get }
+    /// What `describe` returns with these settings; known before the method is made (no weights needed).
+    static func kind(_ settings: MethodSettings) -> DescriptorKind
+    /// Makes the method; throws a message that says what is missing (a weights file, say) and how to get it.
+    init(settings: MethodSettings) throws
+    /// What this instance returns (`DescriptionRun` checks every descriptor against it).
+    var kind: DescriptorKind { get }
     func describe(_ sample: ImageSample) throws -> Descriptor
+    /// Descriptors kept from earlier runs, when the method keeps any: with every method's answer stored,
+    /// `DescriptionRun` skips decoding the image. Default: none.
+    var store: (any DescriptorStore)? { get }
+}
+
+extension DescriptorMethod {
+    public var name: String { Self.name }
+    public var metric: DistanceMetric { kind.metric }
+    public var store: (any DescriptorStore)? { nil }
+}
+
+/// What a method's descriptors are: a code of `bits` bits (Hamming distance) or a vector of `dimension`
+/// floats (cosine distance).
+public enum DescriptorKind: Sendable, Equatable, CustomStringConvertible {
+    case bits(Int)
+    case vector(Int)
+
+    public var metric: DistanceMetric {
+        switch self {
+        case .bits: .hamming
+        case .vector: .cosine
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .bits(let n): "\(n)-bit code"
+        case .vector(let d): "\(d)-d vector"
+        }
+    }
+
+    /// Whether `descriptor` is of this kind and size.
+    public func admits(_ descriptor: Descriptor) -> Bool {
+        switch (self, descriptor) {
+        case let (.bits(n), .bits(h)): h.bitCount == n
+        case let (.vector(d), .vector(v)): v.count == d
+        default: false
+        }
+    }
 }
 
 /// A descriptor kept from an earlier run, with the image's reported size.
@@ -11,17 +60,28 @@ public struct StoredDescriptor: Sendable {
     public let descriptor: Descriptor
     public let width: Int
     public let height: Int
+
+    public init(descriptor: Descriptor, width: Int, height: Int) {
+        self.descriptor = descriptor
+        self.width = width
+        self.height = height
+    }
 }
 
-/// A method that may answer for an image without decoding it: when every method of a run has its answer
-/// stored, `DescriptionRun` skips the decoding.
-public protocol StoredDescriptorMethod: DescriptorMethod {
+/// Descriptors kept between runs (a capability of methods that are costly to run, such as networks).
+public protocol DescriptorStore: Sendable {
     /// The descriptor kept for this file as it is on disk now, if any.
-    func storedDescriptor(path: String, oriented: Bool) -> StoredDescriptor?
+    func stored(path: String, oriented: Bool) -> StoredDescriptor?
+    /// Where the descriptors are kept (for messages).
+    var location: String { get }
+    /// Descriptors found in the store since it was opened.
+    var reusedCount: Int { get }
+    /// One line to show once when the store dropped damaged records on opening; nil when it did not.
+    var damageWarning: String? { get }
 }
 
 /// Settings a method may read; each method documents which it uses.
-public struct MethodOptions: Sendable {
+public struct MethodSettings: Sendable {
     /// Hash size for the perceptual hashes: size x size bits (imagehash's `hash_size`).
     public var hashSize: Int
     /// Deep methods: a weights file given by the user (otherwise `WeightsLocator`'s search).
@@ -33,132 +93,40 @@ public struct MethodOptions: Sendable {
     }
 }
 
-/// Every method Lookalike offers. Adding a method means adding its entry here; every command lists,
-/// validates and runs methods through this catalog.
-public enum MethodCatalog {
-    /// The graph rule's default for grouping products: cutoff (bits for a hash size of 8, 1 - cos for vectors,
-    /// or units of each method's threshold when fused), neighbours per image, Louvain resolution.
-    public struct ProductGrouping: Sendable, Equatable {
-        public let cutoff: Float
-        public let k: Int
-        public let resolution: Double
-    }
-
-    public struct Entry: Sendable {
-        public let name: String
-        public let summary: String
-        public let metric: DistanceMetric
-        /// Near-duplicate threshold for a hash size of 8 (bits) or for the vector (1 - cos): the default of the
-        /// components, seed and linkage rules (and so of `dedupe`). Bit thresholds scale with the code length.
-        /// See the README for the measurement behind each value.
-        public let threshold: Float
-        /// What fused distances and a cascade's second stage divide this method's distance by: the distance at
-        /// which two images are "alike" for this method (the hashes' near-duplicate threshold; for vectors, a
-        /// looser product-level distance, so a fusion is not drowned by one vector method).
-        public let unit: Float
-        /// The graph rule's defaults, chosen with `lookalike tune` on two product sets at once (README).
-        public let productGrouping: ProductGrouping
-        public let make: @Sendable (MethodOptions) throws -> any DescriptorMethod
-
-        init(name: String, summary: String, metric: DistanceMetric, threshold: Float, unit: Float? = nil,
-             productGrouping: ProductGrouping, make: @escaping @Sendable (MethodOptions) throws -> any DescriptorMethod) {
-            self.name = name
-            self.summary = summary
-            self.metric = metric
-            self.threshold = threshold
-            self.unit = unit ?? threshold
-            self.productGrouping = productGrouping
-            self.make = make
-        }
-
-        public func defaultThreshold(_ options: MethodOptions) -> Float { scaled(threshold, options) }
-
-        /// The unit of fused distances, scaled like the threshold.
-        public func fusionUnit(_ options: MethodOptions) -> Float { scaled(unit, options) }
-
-        /// The graph rule's default cutoff, scaled like the threshold.
-        public func defaultCutoff(_ options: MethodOptions) -> Float { scaled(productGrouping.cutoff, options) }
-
-        /// Hashes are for near-duplicates (components); vectors see the same product across shots (graph).
-        public var defaultRule: ClusteringRule { metric == .hamming ? .components : .graph }
-
-        func scaled(_ bits: Float, _ options: MethodOptions) -> Float {
-            metric == .hamming ? (bits * Float(options.hashSize * options.hashSize) / 64).rounded(.down) : bits
-        }
-    }
-
-    /// Fused methods: the graph rule's default, in units of each method's near-duplicate threshold (measured
-    /// best for mask + pHash; see the README).
-    public static let fusedProductGrouping = ProductGrouping(cutoff: 4, k: 20, resolution: 2)
-
-    /// The rule `group` uses when none is given: graph as soon as a vector method is involved.
-    public static func defaultRule(_ entries: [Entry]) -> ClusteringRule {
-        entries.contains { $0.metric != .hamming } ? .graph : .components
-    }
-
-    /// The graph rule's default for one method or several fused.
-    public static func productGrouping(_ entries: [Entry], _ options: MethodOptions) -> ProductGrouping {
-        guard entries.count == 1 else { return fusedProductGrouping }
-        let g = entries[0].productGrouping
-        return ProductGrouping(cutoff: entries[0].defaultCutoff(options), k: g.k, resolution: g.resolution)
-    }
-
-    public static let all: [Entry] = [
-        // Near-duplicate thresholds: the best shared setting on two near-duplicate sets (README); aHash's and
-        // dHash's units stay at the looser 1 and 4 bits, since a unit cannot be 0.
-        Entry(name: "ahash", summary: "average hash (imagehash.average_hash)", metric: .hamming, threshold: 0, unit: 1,
-              productGrouping: ProductGrouping(cutoff: 14, k: 5, resolution: 3)) {
-            AverageHashMethod(size: $0.hashSize)
-        },
-        Entry(name: "dhash", summary: "difference hash, horizontal (imagehash.dhash)", metric: .hamming, threshold: 1, unit: 4,
-              productGrouping: ProductGrouping(cutoff: 18, k: 20, resolution: 2)) {
-            DifferenceHashMethod(size: $0.hashSize)
-        },
-        Entry(name: "phash", summary: "DCT perceptual hash (imagehash.phash)", metric: .hamming, threshold: 4,
-              productGrouping: ProductGrouping(cutoff: 22, k: 5, resolution: 0.5)) {
-            DCTHashMethod(size: $0.hashSize)
-        },
-        Entry(name: "mask", summary: "background and skin removed; colour, shape and texture of the product",
-              metric: .cosine, threshold: 0.01, unit: 0.15,
-              productGrouping: ProductGrouping(cutoff: 0.25, k: 10, resolution: 2)) { _ in
-            MaskedProductMethod()
-        },
-        Entry(name: "resnet50", summary: "ImageNet ResNet50 global-average-pool features (needs the weights file)",
-              // Not measured with the real weights here: the mask method's vector defaults, until someone can.
-              metric: .cosine, threshold: 0.15, productGrouping: ProductGrouping(cutoff: 0.25, k: 10, resolution: 2)) {
-            try ResNet50Method(weightsPath: $0.weightsPath)
-        },
-    ]
-
-    public static var names: [String] { all.map(\.name) }
-
-    public static func entry(named name: String) -> Entry? {
-        all.first { $0.name == name.lowercased() }
-    }
+/// A perceptual hash of size x size bits, as imagehash makes it.
+public protocol PerceptualHashMethod: DescriptorMethod {
+    var size: Int { get }
+    init(size: Int)
 }
 
-public struct AverageHashMethod: DescriptorMethod {
+extension PerceptualHashMethod {
+    public static func kind(_ settings: MethodSettings) -> DescriptorKind { .bits(settings.hashSize * settings.hashSize) }
+    public init(settings: MethodSettings) { self.init(size: settings.hashSize) }
+    public var kind: DescriptorKind { .bits(size * size) }
+}
+
+public struct AverageHashMethod: PerceptualHashMethod {
+    public static let name = "ahash"
     public let size: Int
-    public var name: String { "ahash" }
-    public var metric: DistanceMetric { .hamming }
+    public init(size: Int) { self.size = size }
     public func describe(_ sample: ImageSample) -> Descriptor {
         .bits(HashFunctions.averageHash(sample.luminance, size: size))
     }
 }
 
-public struct DifferenceHashMethod: DescriptorMethod {
+public struct DifferenceHashMethod: PerceptualHashMethod {
+    public static let name = "dhash"
     public let size: Int
-    public var name: String { "dhash" }
-    public var metric: DistanceMetric { .hamming }
+    public init(size: Int) { self.size = size }
     public func describe(_ sample: ImageSample) -> Descriptor {
         .bits(HashFunctions.differenceHash(sample.luminance, size: size))
     }
 }
 
-public struct DCTHashMethod: DescriptorMethod {
+public struct DCTHashMethod: PerceptualHashMethod {
+    public static let name = "phash"
     public let size: Int
-    public var name: String { "phash" }
-    public var metric: DistanceMetric { .hamming }
+    public init(size: Int) { self.size = size }
     public func describe(_ sample: ImageSample) -> Descriptor {
         .bits(HashFunctions.dctHash(sample.luminance, size: size))
     }

@@ -30,6 +30,9 @@ public final class ImageSample {
         return applyOrientation ? rgb.applying(decoded.orientation) : rgb
     }()
 
+    /// The product mask of `smallRGB` (backdrop and skin removed), shared by the mask method and overlays.
+    public private(set) lazy var productMask: ProductMask = ProductMask(smallRGB)
+
     /// Width and height as reported: oriented unless orientation is ignored; always at the stored scale.
     public var reportedSize: (width: Int, height: Int) {
         applyOrientation ? decoded.orientedSize : (decoded.storedWidth, decoded.storedHeight)

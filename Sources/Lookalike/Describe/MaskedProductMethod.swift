@@ -7,14 +7,17 @@ import Foundation
 /// - shape: the product's occupancy of a 6 x 6 grid over its bounding box;
 /// - texture: gradient orientations (8 bins) in 2 x 2 cells of the box, weighted by magnitude.
 public struct MaskedProductMethod: DescriptorMethod {
-    public var name: String { "mask" }
-    public var metric: DistanceMetric { .cosine }
+    public static let name = "mask"
+    /// 52 colour bins, 36 shape cells, 32 texture bins.
+    public static func kind(_ settings: MethodSettings) -> DescriptorKind { .vector(52 + 36 + 32) }
+    public var kind: DescriptorKind { Self.kind(MethodSettings()) }
     public init() {}
+    public init(settings: MethodSettings) {}
 
     static let colourWeight: Float = 1.0, shapeWeight: Float = 0.5, textureWeight: Float = 0.5
 
     public func describe(_ sample: ImageSample) -> Descriptor {
-        .vector(Self.vector(sample.smallRGB, mask: ProductMask(sample.smallRGB)))
+        .vector(Self.vector(sample.smallRGB, mask: sample.productMask))
     }
 
     static func vector(_ image: RGBImage, mask: ProductMask) -> [Float] {

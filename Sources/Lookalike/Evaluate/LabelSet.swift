@@ -93,3 +93,33 @@ public struct BCubedScore: Sendable, Equatable {
         recall = n == 0 ? 1 : r / Double(n)
     }
 }
+
+/// A labelled set's images described: per method, the descriptors of the images that gave a record, with their
+/// labels and views in the same order, and the files that gave none.
+public struct LabelledDescriptors: Sendable {
+    public let descriptorSets: [[Descriptor]]
+    public let labels: [String]
+    public let views: [String]
+    public let failures: [ImageFailure]
+}
+
+extension LabelSet {
+    /// Describes every image with `methods`; `observe` sees each outcome in order (progress, messages).
+    public func describe(methods: [any DescriptorMethod], workers: Int,
+                         observe: (FileOutcome) -> Void = { _ in }) -> LabelledDescriptors {
+        var sets: [[Descriptor]] = Array(repeating: [], count: methods.count)
+        var labels: [String] = [], views: [String] = [], failures: [ImageFailure] = []
+        DescriptionRun(methods: methods, workers: workers).run(paths: paths) { outcome in
+            switch outcome.result {
+            case .success(let record):
+                for m in methods.indices { sets[m].append(record.descriptors[m]) }
+                labels.append(groups[outcome.index])
+                views.append(self.views[outcome.index])
+            case .failure(let failure):
+                failures.append(failure)
+            }
+            observe(outcome)
+        }
+        return LabelledDescriptors(descriptorSets: sets, labels: labels, views: views, failures: failures)
+    }
+}

@@ -47,6 +47,26 @@ public struct Tuner {
         self.rerank = rerank
     }
 
+    /// A plan's methods, weights and re-ranking over descriptors already made.
+    public init(plan: GroupingPlan, descriptorSets: [[Descriptor]], labels: [String]) {
+        self.init(descriptorSets: descriptorSets, scales: plan.units, weights: plan.weights, labels: labels, rerank: plan.rerank)
+    }
+
+    /// Every setting a tuner tries for `rule`: each threshold of the plan's grid; the graph rule also tries k in
+    /// {5, 10, 20} and resolution in {0.5, 1, 2, 3}, at every other threshold of a bit code.
+    public static func candidates(rule: ClusteringRule, plan: GroupingPlan) -> [GroupingSetting] {
+        let thresholds = MethodCatalog.thresholdGrid(plan.methods, plan.settings, rerank: plan.rerank, purpose: .tuning)
+        guard rule == .graph else { return thresholds.map { GroupingSetting(rule: rule, threshold: $0) } }
+        let bits = plan.methods.count == 1 && plan.methods[0].isNearDuplicateMethod && !plan.rerank
+        var candidates: [GroupingSetting] = []
+        for t in thresholds.enumerated().filter({ !bits || $0.offset % 2 == 0 }).map(\.element) {
+            for k in [5, 10, 20] { for r in [0.5, 1.0, 2.0, 3.0] {
+                candidates.append(GroupingSetting(rule: rule, threshold: t, graph: GraphSettings(k: k, resolution: r)))
+            } }
+        }
+        return candidates
+    }
+
     /// Pairwise F1 of each setting on the images in `subset`; the neighbour index is built once for all.
     func scores(_ settings: [GroupingSetting], subset: [Int]) -> [Double] {
         let sets = descriptorSets.map { d in subset.map { d[$0] } }

@@ -28,7 +28,7 @@ public struct GroupingWriter {
     }
 
     func distanceText(_ d: Float, _ report: GroupingReport) -> String {
-        report.metric == .hamming ? String(Int(d)) : String(format: "%.3f", d)
+        report.metric.format(d)
     }
 
     func table(_ r: GroupingReport) -> String {

@@ -8,10 +8,38 @@ public struct ImageRecord: Sendable {
     public let descriptors: [Descriptor]
 }
 
+/// Why one image gave no record: its file could not be read or decoded, or a method failed on its pixels.
+public enum ImageFailure: PathError, Sendable {
+    case file(FileError)
+    case describe(DescribeError)
+
+    public var path: String {
+        switch self {
+        case .file(let e): e.path
+        case .describe(let e): e.path
+        }
+    }
+
+    public var explanation: String {
+        switch self {
+        case .file(let e): e.explanation
+        case .describe(let e): e.explanation
+        }
+    }
+
+    /// Short machine-readable category (`FileError.Cause.category`, or "method-failed").
+    public var category: String {
+        switch self {
+        case .file(let e): e.cause.category
+        case .describe: "method-failed"
+        }
+    }
+}
+
 /// What happened to one input file.
 public struct FileOutcome: Sendable {
     public let index: Int
-    public let result: Result<ImageRecord, DecodeError>
+    public let result: Result<ImageRecord, ImageFailure>
     /// Non-fatal notes (recoverable corruption, misleading extension), one line each.
     public let warnings: [String]
 }
@@ -34,11 +62,11 @@ public struct DescriptionRun: Sendable {
 
     /// Every method's stored answer for the file, when all have one for the same size (no decoding needed).
     func storedRecord(path: String) -> ImageRecord? {
-        let stores = methods.compactMap { $0 as? any StoredDescriptorMethod }
+        let stores = methods.compactMap(\.store)
         guard stores.count == methods.count else { return nil }
         var stored: [StoredDescriptor] = []
-        for method in stores {
-            guard let s = method.storedDescriptor(path: path, oriented: applyOrientation) else { return nil }
+        for (method, store) in zip(methods, stores) {
+            guard let s = store.stored(path: path, oriented: applyOrientation), method.kind.admits(s.descriptor) else { return nil }
             stored.append(s)
         }
         guard let first = stored.first, stored.allSatisfy({ $0.width == first.width && $0.height == first.height }) else {
@@ -48,20 +76,28 @@ public struct DescriptionRun: Sendable {
     }
 
     /// Describes one file with a caller-owned decoder.
-    public func describe(path: String, decoder: ImageDecoder) -> (Result<ImageRecord, DecodeError>, [String]) {
-        if let record = storedRecord(path: path) { return (.success(record), []) }
+    public func describe(path: String, decoder: ImageDecoder, visit: ((ImageSample) -> Void)? = nil)
+        -> (Result<ImageRecord, ImageFailure>, [String])
+    {
+        if visit == nil, let record = storedRecord(path: path) { return (.success(record), []) }
         switch decoder.decode(path: path) {
-        case .failure(let error): return (.failure(error), [])
+        case .failure(let error): return (.failure(.file(error)), [])
         case .success(let outcome):
             let sample = ImageSample(path: path, decoded: outcome.image, applyOrientation: applyOrientation)
             var descriptors: [Descriptor] = []
             for method in methods {
-                do {
-                    descriptors.append(try method.describe(sample))
-                } catch {
-                    return (.failure(DecodeError(path: path, cause: .corrupt("\(method.name): \(error)"))), outcome.warnings)
+                let descriptor: Descriptor
+                do { descriptor = try method.describe(sample) } catch {
+                    return (.failure(.describe(DescribeError(path: path, method: method.name, message: "\(error)"))), outcome.warnings)
                 }
+                // The kind a method declares is what grouping relies on: a mismatch is the method's bug, caught here.
+                guard method.kind.admits(descriptor) else {
+                    let message = "returned a descriptor that is not its declared \(method.kind)"
+                    return (.failure(.describe(DescribeError(path: path, method: method.name, message: message))), outcome.warnings)
+                }
+                descriptors.append(descriptor)
             }
+            visit?(sample)
             let size = sample.reportedSize
             return (.success(ImageRecord(path: path, width: size.width, height: size.height, descriptors: descriptors)),
                     outcome.warnings)
@@ -69,7 +105,9 @@ public struct DescriptionRun: Sendable {
     }
 
     /// Runs over `paths`; `deliver` is called on the calling thread, once per file, in input order.
-    public func run(paths: [String], deliver: (FileOutcome) -> Void) {
+    /// `visit`, when given, sees every decoded image on its worker thread after the methods (for side products
+    /// such as mask overlays, so nothing is decoded twice); it must be thread-safe.
+    public func run(paths: [String], visit: (@Sendable (Int, ImageSample) -> Void)? = nil, deliver: (FileOutcome) -> Void) {
         let board = OutcomeBoard(count: paths.count)
         let workerCount = min(workers, max(paths.count, 1))
         let run = self
@@ -78,7 +116,8 @@ public struct DescriptionRun: Sendable {
             DispatchQueue.global().async(group: group) {
                 let decoder = ImageDecoder(options: run.decodeOptions)
                 while let index = board.claim() {
-                    let (result, warnings) = run.describe(path: paths[index], decoder: decoder)
+                    let (result, warnings) = run.describe(path: paths[index], decoder: decoder,
+                                                          visit: visit.map { v in { v(index, $0) } })
                     board.post(FileOutcome(index: index, result: result, warnings: warnings))
                 }
             }

@@ -302,3 +302,12 @@ public final class EmbeddingStore: Sendable {
         }
     }
 }
+
+extension EmbeddingStore: DescriptorStore {
+    public func stored(path: String, oriented: Bool) -> StoredDescriptor? {
+        entry(path: path, oriented: oriented).map { StoredDescriptor(descriptor: .vector($0.vector), width: $0.width, height: $0.height) }
+    }
+
+    public var location: String { file }
+    public var reusedCount: Int { counts.reused }
+}

@@ -1,5 +1,5 @@
-/// Why one file could not be turned into pixels. `description` is the one line a user sees.
-public struct DecodeError: Error, CustomStringConvertible, Sendable {
+/// Why one file could not be read or turned into pixels (unreadable, not an image, corrupt, too large...).
+public struct FileError: PathError, Sendable {
     public enum Cause: Error, Sendable, Equatable {
         case unreadable(String)
         case empty
@@ -68,5 +68,5 @@ public struct DecodeError: Error, CustomStringConvertible, Sendable {
         self.cause = cause
     }
 
-    public var description: String { "\(path): \(cause.explanation)" }
+    public var explanation: String { cause.explanation }
 }

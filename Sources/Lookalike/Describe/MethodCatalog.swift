@@ -1,0 +1,146 @@
+import Synchronization
+
+/// Every method Lookalike offers, with its measured grouping defaults. Adding a method means adding its entry
+/// here (or `register`ing one); every command lists, validates and runs methods through this catalog. What an
+/// entry says about a method beyond its defaults (metric, how bit thresholds scale) is derived from the
+/// method's type, so the two can never disagree.
+public enum MethodCatalog {
+    /// The graph rule's default for grouping products: cutoff (bits for a 64-bit code, 1 - cos for vectors, or
+    /// units of each method's unit when fused), neighbours per image, Louvain resolution.
+    public struct ProductGrouping: Sendable, Equatable {
+        public let cutoff: Float
+        public let k: Int
+        public let resolution: Double
+
+        public init(cutoff: Float, k: Int, resolution: Double) {
+            self.cutoff = cutoff
+            self.k = k
+            self.resolution = resolution
+        }
+    }
+
+    public struct Entry: Sendable {
+        public let method: any DescriptorMethod.Type
+        public let summary: String
+        /// Near-duplicate threshold for a 64-bit code (bits) or for the vector (1 - cos): the default of the
+        /// components, seed and linkage rules (and so of `dedupe`). Bit thresholds scale with the code length.
+        /// See the README for the measurement behind each value.
+        public let threshold: Float
+        /// What fused distances and a cascade's second stage divide this method's distance by: the distance at
+        /// which two images are "alike" for this method (the hashes' near-duplicate threshold; for vectors, a
+        /// looser product-level distance, so a fusion is not drowned by one vector method). Never 0.
+        public let unit: Float
+        /// The graph rule's defaults, chosen with `lookalike tune` on two product sets at once (README).
+        public let productGrouping: ProductGrouping
+
+        public init(_ method: any DescriptorMethod.Type, summary: String, threshold: Float, unit: Float? = nil,
+                    productGrouping: ProductGrouping) {
+            precondition((unit ?? threshold) > 0, "\(method.name): a method's unit must be positive")
+            self.method = method
+            self.summary = summary
+            self.threshold = threshold
+            self.unit = unit ?? threshold
+            self.productGrouping = productGrouping
+        }
+
+        public var name: String { method.name }
+        public func kind(_ settings: MethodSettings) -> DescriptorKind { method.kind(settings) }
+        /// The metric does not depend on settings (only the code length or dimension does).
+        public var metric: DistanceMetric { method.kind(MethodSettings()).metric }
+        /// Hashes find near-duplicates; vector methods see the same product across shots.
+        public var isNearDuplicateMethod: Bool { metric == .hamming }
+
+        public func make(_ settings: MethodSettings) throws -> any DescriptorMethod { try method.init(settings: settings) }
+
+        public func defaultThreshold(_ settings: MethodSettings) -> Float { scaled(threshold, settings) }
+
+        /// The unit of fused distances, scaled like the threshold.
+        public func fusionUnit(_ settings: MethodSettings) -> Float { scaled(unit, settings) }
+
+        /// The graph rule's default cutoff, scaled like the threshold.
+        public func defaultCutoff(_ settings: MethodSettings) -> Float { scaled(productGrouping.cutoff, settings) }
+
+        /// Bit distances are stated for a 64-bit code and scale with the code's length; vector distances do not.
+        func scaled(_ value: Float, _ settings: MethodSettings) -> Float {
+            guard case .bits(let n) = kind(settings) else { return value }
+            return (value * Float(n) / 64).rounded(.down)
+        }
+
+        /// Thresholds a sweep (`evaluate`) or a tuner (`tune`) tries for this method alone: every bit up to 24
+        /// (for 64 bits, scaled), or 1 - cos from near zero to 1.
+        public func thresholdGrid(_ settings: MethodSettings, purpose: GridPurpose) -> [Float] {
+            switch (kind(settings), purpose) {
+            case (.bits(let n), _): return (0...(24 * n / 64)).map(Float.init)
+            case (.vector, .sweep): return stride(from: 0.02, through: 1.0, by: 0.02).map { Float($0) }
+            case (.vector, .tuning):
+                // Finer near zero, where near-duplicates sit; coarser where products do.
+                return [0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45,
+                        0.5, 0.6, 0.7, 0.8, 1.0]
+            }
+        }
+    }
+
+    /// A sweep scores every threshold of a fine grid; a tuner tries fewer, since it also tries k and resolution.
+    public enum GridPurpose: Sendable { case sweep, tuning }
+
+    /// Thresholds for one method or a fusion (units of each method's unit), or for re-ranked distances.
+    public static func thresholdGrid(_ entries: [Entry], _ settings: MethodSettings, rerank: Bool,
+                                     purpose: GridPurpose) -> [Float] {
+        if rerank { return stride(from: 0.02, through: 1.0, by: 0.02).map { Float($0) } }
+        if entries.count > 1 { return stride(from: 0.25, through: 10.0, by: 0.25).map { Float($0) } }
+        return entries[0].thresholdGrid(settings, purpose: purpose)
+    }
+
+    /// Fused methods: the graph rule's default, in units of each method's unit (measured best for mask + pHash;
+    /// see the README).
+    public static let fusedProductGrouping = ProductGrouping(cutoff: 4, k: 20, resolution: 2)
+
+    /// The graph rule's default for one method or several fused.
+    public static func productGrouping(_ entries: [Entry], _ settings: MethodSettings) -> ProductGrouping {
+        guard entries.count == 1 else { return fusedProductGrouping }
+        let g = entries[0].productGrouping
+        return ProductGrouping(cutoff: entries[0].defaultCutoff(settings), k: g.k, resolution: g.resolution)
+    }
+
+    static let builtIn: [Entry] = [
+        // Near-duplicate thresholds: the best shared setting on two near-duplicate sets (README); aHash's and
+        // dHash's units stay at the looser 1 and 4 bits, since a unit cannot be 0.
+        Entry(AverageHashMethod.self, summary: "average hash (imagehash.average_hash)", threshold: 0, unit: 1,
+              productGrouping: ProductGrouping(cutoff: 14, k: 5, resolution: 3)),
+        Entry(DifferenceHashMethod.self, summary: "difference hash, horizontal (imagehash.dhash)", threshold: 1, unit: 4,
+              productGrouping: ProductGrouping(cutoff: 18, k: 20, resolution: 2)),
+        Entry(DCTHashMethod.self, summary: "DCT perceptual hash (imagehash.phash)", threshold: 4,
+              productGrouping: ProductGrouping(cutoff: 22, k: 5, resolution: 0.5)),
+        Entry(MaskedProductMethod.self, summary: "background and skin removed; colour, shape and texture of the product",
+              threshold: 0.01, unit: 0.15, productGrouping: ProductGrouping(cutoff: 0.25, k: 10, resolution: 2)),
+        // Not measured with the real weights here: the mask method's vector defaults, until someone can.
+        Entry(ResNet50Method.self, summary: "ImageNet ResNet50 global-average-pool features (needs the weights file)",
+              threshold: 0.15, productGrouping: ProductGrouping(cutoff: 0.25, k: 10, resolution: 2)),
+    ]
+
+    private static let registry = Mutex<[Entry]>(builtIn)
+
+    /// Every method, built-in ones first.
+    public static var all: [Entry] { registry.withLock { $0 } }
+
+    /// Adds a method (a plug-in, or a test's own method); a later entry of the same name replaces the earlier.
+    public static func register(_ entry: Entry) {
+        registry.withLock { entries in
+            entries.removeAll { $0.name == entry.name }
+            entries.append(entry)
+        }
+    }
+
+    /// Removes a registered method (tests clean up after themselves); built-in methods stay.
+    public static func unregister(named name: String) {
+        registry.withLock { entries in
+            entries.removeAll { $0.name == name && !builtIn.contains { b in b.name == name } }
+        }
+    }
+
+    public static var names: [String] { all.map(\.name) }
+
+    public static func entry(named name: String) -> Entry? {
+        all.first { $0.name == name.lowercased() }
+    }
+}

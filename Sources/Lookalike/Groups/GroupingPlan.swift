@@ -1,0 +1,218 @@
+import Foundation
+import Synchronization
+
+/// Everything that decides how images become groups, with every default resolved from the catalog: the
+/// method (or several, fused), rule, threshold, graph settings, re-ranking, a cascade's second stage, the keep
+/// policy. Built from options (`group`, `dedupe`, `evaluate`, `tune`) or from a profile (`tune --output`), and
+/// run over files, or over descriptors already made (sweeps, tuners).
+public struct GroupingPlan: Sendable {
+    /// What the plan is for, when no rule is given: products (each method family's own rule), or moving
+    /// duplicates (components: a looser product grouping is only used when asked for).
+    public enum Purpose: Sendable { case grouping, dedupe }
+
+    public struct CascadeStage: Sendable {
+        public let method: MethodCatalog.Entry
+        /// In units of the second method's unit (1 = "alike" for that method).
+        public let threshold: Float
+    }
+
+    public let methods: [MethodCatalog.Entry]
+    public let settings: MethodSettings
+    /// With several methods: their weights in fused distances (nil: equal).
+    public let weights: [Float]?
+    public let rule: ClusteringRule
+    public let threshold: Float
+    public let graph: GraphSettings
+    public let rerank: Bool
+    public let cascade: CascadeStage?
+    public let keep: KeepPolicy
+
+    /// Resolves every default not given: the rule from the purpose and the method family, the threshold from
+    /// the rule (a method's near-duplicate threshold, its graph cutoff, 1 unit for fusions, 0.8 re-ranked), k and
+    /// resolution from the method's measured product-grouping setting.
+    public init(methods: [MethodCatalog.Entry], settings: MethodSettings = MethodSettings(), weights: [Float]? = nil,
+                purpose: Purpose = .grouping, rule: ClusteringRule? = nil, threshold: Float? = nil, k: Int? = nil,
+                resolution: Double? = nil, seed: UInt64 = 1, rerank: Bool = false,
+                cascade: MethodCatalog.Entry? = nil, cascadeThreshold: Float? = nil, keep: KeepPolicy = .standard) {
+        precondition(!methods.isEmpty, "a grouping plan needs a method")
+        precondition(weights.map { $0.count == methods.count } ?? true, "one weight per method")
+        self.methods = methods
+        self.settings = settings
+        self.weights = weights
+        self.rerank = rerank
+        self.keep = keep
+        let rule = rule ?? (purpose == .dedupe ? .components : Self.defaultRule(for: methods))
+        self.rule = rule
+        let product = MethodCatalog.productGrouping(methods, settings)
+        let defaultThreshold = rerank ? 0.8 : rule == .graph ? product.cutoff
+            : methods.count > 1 ? 1 : methods[0].defaultThreshold(settings)
+        self.threshold = threshold ?? defaultThreshold
+        graph = GraphSettings(k: k ?? product.k, resolution: resolution ?? product.resolution, seed: seed)
+        self.cascade = cascade.map { CascadeStage(method: $0, threshold: cascadeThreshold ?? $0.fusionUnit(settings)) }
+    }
+
+    /// The plan a profile (`lookalike tune --output`) describes.
+    public init(profile: GroupingProfile, settings: MethodSettings, keep: KeepPolicy = .standard, seed: UInt64 = 1) throws {
+        guard profile.hashSize == settings.hashSize else {
+            throw ProfileError("was fitted with --size \(profile.hashSize); pass --size \(profile.hashSize)")
+        }
+        let entries = try profile.methods.map { name in
+            guard let entry = MethodCatalog.entry(named: name) else { throw ProfileError("names an unknown method '\(name)'") }
+            return entry
+        }
+        self.init(methods: entries, settings: settings, weights: profile.weights, rule: profile.setting.clusteringRule,
+                  threshold: profile.setting.threshold, k: profile.setting.k, resolution: profile.setting.resolution,
+                  seed: seed, keep: keep)
+    }
+
+    public struct ProfileError: Error, CustomStringConvertible {
+        public let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// Near-duplicate methods (hashes) group by components; as soon as a vector method is involved, graph.
+    public static func defaultRule(for methods: [MethodCatalog.Entry]) -> ClusteringRule {
+        methods.allSatisfy(\.isNearDuplicateMethod) ? .components : .graph
+    }
+
+    /// "phash", or "mask+phash" for a fusion, or "phash>resnet50" for a cascade.
+    public var methodName: String {
+        methods.map(\.name).joined(separator: "+") + (cascade.map { ">" + $0.method.name } ?? "")
+    }
+
+    /// What each method's distance is divided by in a fusion (ignored for one method).
+    public var units: [Float] { methods.count > 1 ? methods.map { $0.fusionUnit(settings) } : [1] }
+
+    /// Makes the methods (a deep method without its weights throws, saying where it looked).
+    public func makeMethods() throws -> [any DescriptorMethod] { try methods.map { try $0.make(settings) } }
+
+    /// The index over these methods' descriptors: one method, the fusion, re-ranked if asked.
+    public func index(_ descriptorSets: [[Descriptor]], workers: Int? = nil) -> any NeighbourIndex {
+        DescriptorSearch.index(descriptorSets, units: units, weights: weights, rerank: rerank, workers: workers)
+    }
+
+    /// This plan's clusters of an index's items (sweeps and tuners vary the threshold and graph settings).
+    public func clusters(_ index: any NeighbourIndex, threshold: Float? = nil, graph: GraphSettings? = nil) -> [[Int]] {
+        Clusterer(rule: rule, threshold: threshold ?? self.threshold, graph: graph ?? self.graph).clusters(index)
+    }
+
+    /// Groups images whose descriptors are already made (`descriptorSets[m][i]`: method m, image i). The
+    /// cascade's second stage is not run here (it needs the images).
+    public func group(images: [ImageFacts], descriptorSets: [[Descriptor]], workers: Int? = nil) -> GroupingReport {
+        GroupingReport(method: methods.map(\.name).joined(separator: "+"), images: images,
+                       index: index(descriptorSets, workers: workers), rule: rule, threshold: threshold, graph: graph,
+                       keep: keep)
+    }
+
+    /// How a plan reads its files.
+    public struct Reading: Sendable {
+        public var decode: DecodeOptions
+        public var applyOrientation: Bool
+        public var workers: Int
+        /// When set, each grouped image's mask overlay is written into this folder (`MaskOverlay.overlayPath`),
+        /// from the same decoding as its descriptors.
+        public var overlayFolder: String?
+
+        public init(decode: DecodeOptions = DecodeOptions(), applyOrientation: Bool = true,
+                    workers: Int = ProcessInfo.processInfo.activeProcessorCount, overlayFolder: String? = nil) {
+            self.decode = decode
+            self.applyOrientation = applyOrientation
+            self.workers = workers
+            self.overlayFolder = overlayFolder
+        }
+    }
+
+    /// What a run over files gives.
+    public struct Outcome: Sendable {
+        public let report: GroupingReport
+        /// Images that gave a record.
+        public let processed: Int
+        /// Every file that gave none (decoding or a method failed), the cascade's second stage included.
+        public let failures: [ImageFailure]
+        /// Grouped image path -> its overlay (when overlays were asked for).
+        public let overlays: [String: String]
+        /// Overlays that could not be written.
+        public let overlayErrors: [WriteError]
+        /// Images the cascade's second method described.
+        public let cascadeDescribed: Int
+    }
+
+    /// Reads `files` once, describes each with `methods` (from `makeMethods`), groups them, and runs the
+    /// cascade's second stage on the images that need it. `observe` sees every file's outcome in input order
+    /// (for progress and messages), on the calling thread.
+    public func run(files: [String], methods: [any DescriptorMethod], reading: Reading = Reading(),
+                    observe: (FileOutcome) -> Void = { _ in }) throws -> Outcome {
+        var facts: [ImageFacts] = []
+        var sets: [[Descriptor]] = Array(repeating: [], count: methods.count)
+        var failures: [ImageFailure] = []
+        let overlays = OverlayCollector(folder: reading.overlayFolder)
+        let run = DescriptionRun(methods: methods, decodeOptions: reading.decode,
+                                 applyOrientation: reading.applyOrientation, workers: reading.workers)
+        run.run(paths: files, visit: reading.overlayFolder == nil ? nil : overlays.visitor) { outcome in
+            switch outcome.result {
+            case .success(let record):
+                facts.append(ImageFacts(path: record.path, width: record.width, height: record.height))
+                for m in methods.indices { sets[m].append(record.descriptors[m]) }
+            case .failure(let failure):
+                failures.append(failure)
+            }
+            observe(outcome)
+        }
+        var report = group(images: facts, descriptorSets: sets, workers: reading.workers)
+        var cascadeDescribed = 0
+        if let cascade {
+            let needed = Cascade.imagesNeedingSecondStage(report)
+            // The images that need the second method are known only once the first stage has grouped: they
+            // are decoded again (each group's kept copy and the images left alone, not the whole folder).
+            let second = DescriptionRun(methods: [try cascade.method.make(settings)], decodeOptions: reading.decode,
+                                        applyOrientation: reading.applyOrientation, workers: reading.workers)
+            var secondStage: [Int: Descriptor] = [:]
+            second.run(paths: needed.map { facts[$0].path }) { outcome in
+                switch outcome.result {
+                case .success(let record): secondStage[needed[outcome.index]] = record.descriptors[0]
+                case .failure(let failure): failures.append(failure)
+                }
+            }
+            cascadeDescribed = secondStage.count
+            let merged = Cascade.merge(first: report, secondStage: secondStage, threshold: cascade.threshold)
+            report = GroupingReport(method: methodName, metric: .fused, images: facts, clusters: merged.clusters,
+                                    distance: merged.distance, rule: rule, threshold: 1, keep: keep)
+        }
+        let grouped = Set(report.groups.flatMap { $0.members.map { facts[$0.image].path } })
+        let written = overlays.keep(only: grouped)
+        return Outcome(report: report, processed: facts.count, failures: failures, overlays: written.overlays,
+                       overlayErrors: written.errors, cascadeDescribed: cascadeDescribed)
+    }
+}
+
+/// Mask overlays written while the images are decoded for their descriptors; those of images that end up in no
+/// group are removed once the groups are known, so only grouped images keep one.
+final class OverlayCollector: Sendable {
+    let folder: String?
+    private let state = Mutex<(written: [String: String], errors: [WriteError])>(([:], []))
+
+    init(folder: String?) { self.folder = folder }
+
+    /// What `DescriptionRun` calls with each decoded image.
+    var visitor: @Sendable (Int, ImageSample) -> Void { { [self] _, sample in self.write(sample) } }
+
+    func write(_ sample: ImageSample) {
+        guard let folder else { return }
+        do {
+            try MaskOverlay.write(sample, into: folder)
+            let path = MaskOverlay.overlayPath(for: sample.path, in: folder)
+            state.withLock { $0.written[sample.path] = path }
+        } catch let error as WriteError {
+            state.withLock { $0.errors.append(error) }
+        } catch {
+            state.withLock { $0.errors.append(WriteError(path: sample.path, reason: "\(error)")) }
+        }
+    }
+
+    func keep(only paths: Set<String>) -> (overlays: [String: String], errors: [WriteError]) {
+        state.withLock { s in
+            for (image, overlay) in s.written where !paths.contains(image) { unlink(overlay) }
+            return (s.written.filter { paths.contains($0.key) }, s.errors)
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import ArgumentParser
+import Foundation
+import Lookalike
+
+/// One `--method` value: a method, or several comma-separated, which always means their fusion; or "all".
+struct MethodList: ExpressibleByArgument, CustomStringConvertible {
+    /// Empty for "all".
+    let entries: [MethodCatalog.Entry]
+    var isAll: Bool { entries.isEmpty }
+
+    init(entries: [MethodCatalog.Entry]) { self.entries = entries }
+
+    init?(argument: String) {
+        if argument.lowercased() == "all" { entries = []; return }
+        guard let parsed = try? Self.parse(argument) else { return nil }
+        entries = parsed
+    }
+
+    static func parse(_ text: String) throws -> [MethodCatalog.Entry] {
+        try text.split(separator: ",").map { raw in
+            let name = raw.trimmingCharacters(in: .whitespaces)
+            guard let entry = MethodCatalog.entry(named: name) else {
+                throw ValidationError("unknown method '\(name)'; choose from \(MethodCatalog.names.joined(separator: ", "))")
+            }
+            return entry
+        }
+    }
+
+    var description: String { isAll ? "all" : entries.map(\.name).joined(separator: ",") }
+
+    static var allValueStrings: [String] { MethodCatalog.names + ["all"] }
+}
+
+/// What every method reads: the hash size and a deep method's weights file.
+struct MethodSettingsOptions: ParsableArguments {
+    @Option(help: "Hash size: size x size bits (imagehash's hash_size, 2 to 64).")
+    var size: Int = 8
+
+    @Option(help: "Deep methods: the weights file (default: LOOKALIKE_WEIGHTS, then the cache folders; see README).")
+    var weights: String?
+
+    func validate() throws {
+        guard size >= 2 else { throw ValidationError("--size must be at least 2 (got \(size))") }
+        guard size <= 64 else { throw ValidationError("--size must be at most 64 (got \(size))") }
+    }
+
+    var settings: MethodSettings { MethodSettings(hashSize: size, weightsPath: weights) }
+}
+
+/// Which methods a command runs: `--method` (a comma list is a fusion, everywhere), the fusion's weights, and
+/// the settings every method reads. Shared by group, dedupe, evaluate and tune.
+struct MethodOptions: ParsableArguments {
+    @Option(name: [.short, .long], help: ArgumentHelp(
+        "A method, or several comma-separated to fuse them (\(MethodCatalog.names.joined(separator: ", "))); "
+            + "evaluate and tune take several --method options, and evaluate takes 'all'.",
+        discussion: "Fused methods average each method's distance divided by its unit (a hash's threshold; 0.15 for vectors)."))
+    var method: [MethodList] = []
+
+    @Option(help: "With fused methods: their weights, comma-separated, in --method order (default: equal).")
+    var methodWeights: String?
+
+    @OptionGroup var settingsOptions: MethodSettingsOptions
+
+    func validate() throws {
+        if let weights = try parsedWeights() {
+            for list in method where !list.isAll && list.entries.count != weights.count {
+                throw ValidationError("--method-weights has \(weights.count) values for \(list.entries.count) methods (\(list))")
+            }
+        }
+    }
+
+    var settings: MethodSettings { settingsOptions.settings }
+
+    /// The lists given, or `fallback` when none was.
+    func lists(or fallback: [MethodList]) -> [MethodList] { method.isEmpty ? fallback : method }
+
+    /// The one list of a command that groups with one method or fusion (group, dedupe).
+    func single(or fallback: String) throws -> [MethodCatalog.Entry] {
+        let lists = self.lists(or: [MethodList(entries: try MethodList.parse(fallback))])
+        guard lists.count == 1, !lists[0].isAll else {
+            throw ValidationError("give one --method (several comma-separated to fuse them)")
+        }
+        return lists[0].entries
+    }
+
+    func parsedWeights() throws -> [Float]? { try methodWeights.map(parseMethodWeights) }
+}
+
+/// `--method-weights`: non-negative numbers, comma-separated, at least one above 0 (fused distances divide by
+/// their sum).
+func parseMethodWeights(_ text: String) throws -> [Float] {
+    let values = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+    guard values.allSatisfy({ $0 != nil && $0! >= 0 }), values.contains(where: { $0! > 0 }) else {
+        throw ValidationError("--method-weights wants non-negative numbers, at least one above 0")
+    }
+    return values.map { $0! }
+}
+
+/// Clustering rules, comma-separated, or "all".
+func parseRules(_ text: String) throws -> [ClusteringRule] {
+    if text == "all" { return ClusteringRule.allCases }
+    return try text.split(separator: ",").map { name in
+        guard let rule = ClusteringRule(rawValue: String(name)) else {
+            throw ValidationError("unknown rule '\(name)'; choose from \(ClusteringRule.allCases.map(\.rawValue).joined(separator: ", ")) or all")
+        }
+        return rule
+    }
+}
+
+/// Builds methods; a method that cannot start (weights missing) is one clear message and exit status 69.
+/// Damage a method's store found on opening is said once, on stderr even when it is not a terminal.
+func makeMethods(_ entries: [MethodCatalog.Entry], _ settings: MethodSettings, console: Console) throws -> [any DescriptorMethod] {
+    try entries.map { entry in
+        do {
+            let method = try entry.make(settings)
+            if let warning = method.store?.damageWarning { console.error(warning) }
+            return method
+        } catch {
+            console.error("\(entry.name): \(error)")
+            throw ExitStatus.methodUnavailable
+        }
+    }
+}
+
+/// On a terminal: how many descriptors each method took from its store.
+func reportStoreReuse(_ methods: [any DescriptorMethod], console: Console) {
+    guard console.stderrIsTerminal else { return }
+    for method in methods {
+        if let store = method.store, store.reusedCount > 0 {
+            console.error("\(method.name): \(store.reusedCount) vector(s) reused from \(store.location)")
+        }
+    }
+}
