@@ -24,8 +24,11 @@ let package = Package(
         // Small C pieces: libpng's setjmp error handling, and hot loops compiled with run-time SIMD dispatch.
         .target(name: "CLookalikeNative", dependencies: ["CPNG"],
                 cSettings: [.unsafeFlags(["-O3"])]),
+        // The network engine (conv.c): packed weights, NHWC implicit GEMM, run-time AVX-512/AVX2/portable kernels.
+        .target(name: "CLookalikeConv",
+                cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Lookalike",
-                dependencies: ["CTurboJPEG", "CFFTW", "COpenBLAS", "CLookalikeNative",
+                dependencies: ["CTurboJPEG", "CFFTW", "COpenBLAS", "CLookalikeNative", "CLookalikeConv",
                                .product(name: "HeapModule", package: "swift-collections")]),
         .executableTarget(name: "LookalikeCLI", dependencies: [
             "Lookalike",

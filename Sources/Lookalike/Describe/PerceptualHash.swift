@@ -1,5 +1,3 @@
-import CLookalikeNative
-
 /// A bit code from a perceptual hash. Bits keep imagehash's order (row-major, first bit most significant),
 /// so `hex` equals `str(imagehash.ImageHash)` and `distance(to:)` equals imagehash's `a - b`.
 public struct PerceptualHash: Sendable, Hashable, CustomStringConvertible {
@@ -56,9 +54,10 @@ public struct PerceptualHash: Sendable, Hashable, CustomStringConvertible {
     /// Number of differing bits (hardware popcount where the CPU has it).
     public func distance(to other: PerceptualHash) -> Int {
         precondition(bitCount == other.bitCount, "comparing hashes of \(bitCount) and \(other.bitCount) bits")
+        guard !words.isEmpty else { return 0 }
         return words.withUnsafeBufferPointer { a in
             other.words.withUnsafeBufferPointer { b in
-                Int(lk_hamming(a.baseAddress, b.baseAddress, a.count))
+                NativeKernels.hamming(a.baseAddress!, b.baseAddress!, words: a.count)
             }
         }
     }

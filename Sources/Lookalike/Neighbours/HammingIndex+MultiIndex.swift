@@ -1,4 +1,3 @@
-import CLookalikeNative
 import Foundation
 
 extension HammingIndex {
@@ -14,7 +13,7 @@ extension HammingIndex {
         let bits: Int
         let radius: Int
         let offsets: UnsafeMutableBufferPointer<UInt32>   // 2^bits + 1
-        let entries: UnsafeMutableBufferPointer<lk_mih_entry>
+        let entries: UnsafeMutableBufferPointer<NativeKernels.MIHEntry>
         let flips: [Int32]
 
         init(codes: [UInt64], shift: Int, bits: Int, radius: Int) {
@@ -31,7 +30,7 @@ extension HammingIndex {
             entries = .allocate(capacity: codes.count)
             for (i, code) in codes.enumerated() {  // ascending i: each bucket ends up sorted by item
                 let v = Int((code >> UInt64(shift)) & valueMask)
-                entries[Int(cursor[v])] = lk_mih_entry(code: code, item: UInt32(i), pad: 0)
+                entries[Int(cursor[v])] = NativeKernels.mihEntry(code: code, item: i)
                 cursor[v] += 1
             }
             flips = HammingIndex.patterns(bits: bits, maxWeight: radius).map(Int32.init)
@@ -58,12 +57,11 @@ extension HammingIndex {
         }
         return withExtendedLifetime(tables) {
             tables.map { $0.flips }.withUnsafeBufferPointers { flipPointers in
-                let chunks = tables.enumerated().map { c, t in
-                    lk_mih_chunk(offsets: UnsafePointer(t.offsets.baseAddress!), entries: UnsafePointer(t.entries.baseAddress!),
-                                 flips: flipPointers[c], flip_count: Int32(t.flips.count), shift: Int32(t.shift),
-                                 value_mask: (UInt64(1) << UInt64(t.bits)) - 1,
-                                 mask: ((UInt64(1) << UInt64(t.bits)) - 1) << UInt64(t.shift), radius: Int32(t.radius))
-                }
+                let query = NativeKernels.MIHQuery(tables.enumerated().map { c, t in
+                    NativeKernels.MIHChunk(offsets: UnsafePointer(t.offsets.baseAddress!), entries: UnsafePointer(t.entries.baseAddress!),
+                                           flips: flipPointers[c]!, flipCount: t.flips.count, shift: t.shift, bits: t.bits,
+                                           radius: t.radius)
+                })
                 // Chunk by chunk, queries in the order of that chunk's table: neighbouring queries probe the
                 // same buckets, which stay in cache. Pairs are sorted once at the end.
                 var all: [NeighbourPair] = []
@@ -73,14 +71,12 @@ extension HammingIndex {
                         var out: [NeighbourPair] = []
                         var index = [UInt32](repeating: 0, count: n)
                         var distance = [UInt8](repeating: 0, count: n)
-                        chunks.withUnsafeBufferPointer { chunkPointer in
-                            for p in range {
-                                let e = table.entries[p]
-                                let found = lk_mih_query(chunkPointer.baseAddress, Int32(c), Int32(c + 1), e.code, e.item,
-                                                         Int32(r), &index, &distance)
-                                for f in 0..<found {
-                                    out.append(NeighbourPair(i: Int(e.item), j: Int(index[f]), distance: Float(distance[f])))
-                                }
+                        for p in range {
+                            let e = table.entries[p]
+                            let found = query(first: c, end: c + 1, code: e.code, item: e.item, radius: r,
+                                              indices: &index, distances: &distance)
+                            for f in 0..<found {
+                                out.append(NeighbourPair(i: Int(e.item), j: Int(index[f]), distance: Float(distance[f])))
                             }
                         }
                         return out

@@ -1,5 +1,3 @@
-import CLookalikeNative
-
 /// Exact Hamming neighbour search over perceptual hashes of one size.
 ///
 /// Radius queries on 64-bit codes use multi-index hashing (Norouzi et al., "Fast search in Hamming space with
@@ -51,9 +49,14 @@ public struct HammingIndex: NeighbourIndex {
                 var index = [UInt32](repeating: 0, count: n)
                 var distance = [UInt8](repeating: 0, count: n)
                 codes.withUnsafeBufferPointer { c in
-                    for i in range {
-                        let found = lk_hamming_within64(c.baseAddress, i + 1, n, c[i], Int32(r), &index, &distance)
-                        for f in 0..<found { out.append(NeighbourPair(i: i, j: Int(index[f]), distance: Float(distance[f]))) }
+                    index.withUnsafeMutableBufferPointer { index in
+                        distance.withUnsafeMutableBufferPointer { distance in
+                            for i in range {
+                                let found = NativeKernels.hammingWithin64(c, range: (i + 1)..<n, query: c[i], radius: r,
+                                                                          indices: index, distances: distance)
+                                for f in 0..<found { out.append(NeighbourPair(i: i, j: Int(index[f]), distance: Float(distance[f]))) }
+                            }
+                        }
                     }
                 }
             } else {
@@ -61,7 +64,7 @@ public struct HammingIndex: NeighbourIndex {
                     let w = wordsPerCode
                     for i in range {
                         for j in (i + 1)..<n {
-                            let d = Int(lk_hamming(c.baseAddress! + i * w, c.baseAddress! + j * w, w))
+                            let d = NativeKernels.hamming(c.baseAddress! + i * w, c.baseAddress! + j * w, words: w)
                             if d <= r { out.append(NeighbourPair(i: i, j: j, distance: Float(d))) }
                         }
                     }
@@ -85,10 +88,10 @@ public struct HammingIndex: NeighbourIndex {
             codes.withUnsafeBufferPointer { c in
                 for i in range {
                     if wordsPerCode == 1 {
-                        lk_hamming_distances64(c.baseAddress, n, c[i], &distances)
+                        distances.withUnsafeMutableBufferPointer { NativeKernels.hammingDistances64(c, query: c[i], into: $0) }
                     } else {
                         let w = wordsPerCode
-                        for j in 0..<n { distances[j] = UInt8(lk_hamming(c.baseAddress! + i * w, c.baseAddress! + j * w, w)) }
+                        for j in 0..<n { distances[j] = UInt8(NativeKernels.hamming(c.baseAddress! + i * w, c.baseAddress! + j * w, words: w)) }
                     }
                     // Counting select: the smallest distance d* at which k others are reached, then collect in order.
                     var histogram = [Int](repeating: 0, count: maxDistance + 1)

@@ -1,4 +1,3 @@
-import CLookalikeNative
 
 /// Pillow's `Image.convert("L")` for every layout the decoders produce (`libImaging/Convert.c`):
 /// RGB uses ITU-R 601-2 weights in 16-bit fixed point with rounding; alpha is dropped; 16-bit gray is
@@ -14,7 +13,7 @@ public enum Luminance {
             out = p.map { $0 > 255 ? 255 : UInt8($0) }
         case .rgb8(let p):
             out = [UInt8](unsafeUninitializedCapacity: n) { buf, count in
-                p.withUnsafeBufferPointer { lk_rgb_to_luma($0.baseAddress, buf.baseAddress, n) }
+                p.withUnsafeBufferPointer { NativeKernels.rgbToLuma($0, into: UnsafeMutableBufferPointer(rebasing: buf[0..<n])) }
                 count = n
             }
         case .cmyk8(let p):

@@ -1,4 +1,3 @@
-import CLookalikeNative
 import Synchronization
 
 #if canImport(Glibc)
@@ -120,8 +119,8 @@ public enum PillowResampler {
         var out = [UInt8](repeating: 0, count: outW * rows.count)
         image.pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                lk_resample_horizontal(src.baseAddress, image.width, Int32(rows.lowerBound), Int32(rows.count),
-                                       dst.baseAddress, Int32(outW), c.weights, Int32(c.ksize), c.bounds)
+                NativeKernels.resampleHorizontal(src, stride: image.width, rows: rows, into: dst, width: outW,
+                                                 weights: c.weights, ksize: c.ksize, bounds: c.bounds)
             }
         }
         return GrayImage(width: outW, height: rows.count, pixels: out)
@@ -138,8 +137,8 @@ public enum PillowResampler {
         var out = [UInt8](repeating: 0, count: image.width * outH)
         image.pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                lk_resample_vertical(src.baseAddress, image.width, Int32(image.width),
-                                     dst.baseAddress, Int32(outH), c.weights, Int32(c.ksize), c.bounds)
+                NativeKernels.resampleVertical(src, stride: image.width, width: image.width, into: dst, height: outH,
+                                               weights: c.weights, ksize: c.ksize, bounds: c.bounds)
             }
         }
         return GrayImage(width: image.width, height: outH, pixels: out)

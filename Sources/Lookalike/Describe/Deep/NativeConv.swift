@@ -1,4 +1,4 @@
-import CLookalikeNative
+import CLookalikeConv
 import Synchronization
 
 /// The door to conv.c: convolution networks run on packed weights with the best SIMD micro-kernel the CPU has.

@@ -3,7 +3,7 @@
 // (tap, input channel). Weights are packed once into 32-channel panels; pixel rows are gathered (im2col on the
 // fly) into a small per-thread buffer; a register-blocked micro-kernel (AVX-512 12x32, AVX2 6x16, or portable C,
 // chosen at run time) accumulates and applies bias, residual and ReLU on the way out, so no extra memory passes.
-#include "CLookalikeNative.h"
+#include "CLookalikeConv.h"
 
 #include <math.h>
 #include <pthread.h>

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Why a weights file could not be read; `description` names the file first, then the cause.
-public struct TensorArchiveError: Error, CustomStringConvertible, Sendable, Equatable {
+/// Why a weights file could not be read; `description` names the file first, then the cause (a `PathError`,
+/// as a `FileError` is for images, with causes of its own).
+public struct TensorArchiveError: PathError, Sendable, Equatable {
     /// What went wrong, independent of the file.
     public enum Cause: Error, CustomStringConvertible, Sendable, Equatable {
         /// The file could not be opened or read at all.
@@ -47,7 +48,7 @@ public struct TensorArchiveError: Error, CustomStringConvertible, Sendable, Equa
         self.cause = cause
     }
 
-    public var description: String { "\(path): \(cause)" }
+    public var explanation: String { cause.description }
 }
 
 /// Reads the tensors of a PyTorch checkpoint or a safetensors file, in Swift, with no Python.

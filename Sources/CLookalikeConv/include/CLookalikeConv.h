@@ -1,0 +1,43 @@
+#ifndef CLOOKALIKE_CONV_H
+#define CLOOKALIKE_CONV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- ResNet forward pass (conv.c): NHWC activations, packed weights, run-time SIMD micro-kernels ---- */
+
+enum lk_isa { LK_ISA_PORTABLE = 0, LK_ISA_AVX2 = 1, LK_ISA_AVX512 = 2 };
+
+/* The micro-kernel in use (the best this CPU has, unless set). */
+int lk_conv_isa(void);
+/* Forces a kernel (tests of the fallbacks); a level above what the CPU has, or -1, means the best. Returns it. */
+int lk_conv_set_isa(int isa);
+
+typedef struct lk_resnet lk_resnet;
+typedef struct lk_resnet_workspace lk_resnet_workspace;
+
+/* A bottleneck ResNet: the stem convolution (followed by a 3x3 stride-2 max pool), then per block conv1, conv2,
+   conv3 and, where has_downsample[b], the downsample convolution; global average pool at the end.
+   Every convolution must then be set, in that order of indices, before a workspace is made. NULL on failure. */
+lk_resnet *lk_resnet_create(int block_count, const uint8_t *has_downsample);
+/* shape: cout, cin, kernel, stride, pad; weights cout x cin x k x k with batch norm folded in; cout a multiple
+   of 32. Packs a copy (callers can free theirs at once: loading never holds two copies of every weight).
+   Returns 0 on a bad shape or no memory. */
+int lk_resnet_set_convolution(lk_resnet *net, int index, const int *shape, const float *weights, const float *bias);
+void lk_resnet_release(lk_resnet *net);
+int lk_resnet_output_channels(const lk_resnet *net);
+
+/* Buffers for up to max_batch images of height x width, and threads - 1 helper threads that wait between passes.
+   One caller at a time per workspace. */
+lk_resnet_workspace *lk_resnet_workspace_create(const lk_resnet *net, int max_batch, int threads, int height, int width);
+void lk_resnet_workspace_release(lk_resnet_workspace *ws);
+/* input: n images, each 3 x height x width (CHW); out: n x output channels, the global-average-pool features.
+   Returns 0 if n is out of range. */
+int lk_resnet_forward(lk_resnet_workspace *ws, const float *input, int n, float *out);
+
+/* One convolution on one thread (tests): shape as above; input NHWC (or CHW when chw_input), n images;
+   residual (optional) and out are (n * ho * wo) x cout. Returns 0 on a bad shape. */
+int lk_conv_forward(const int *shape, const float *weights, const float *bias, int chw_input,
+                    const float *input, int n, int height, int width, const float *residual, int relu, float *out);
+
+#endif

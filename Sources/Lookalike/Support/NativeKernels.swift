@@ -1,0 +1,92 @@
+import CLookalikeNative
+
+/// The hot loops of `CLookalikeNative` (kernels.c, compiled for several ISAs and picked at run time) with typed
+/// Swift signatures: the only file outside the decoders' and the network's wrappers that calls our C.
+enum NativeKernels {
+    /// Pillow's RGB -> L on `count` pixels.
+    static func rgbToLuma(_ rgb: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) {
+        precondition(rgb.count >= 3 * out.count)
+        lk_rgb_to_luma(rgb.baseAddress, out.baseAddress, out.count)
+    }
+
+    /// Pillow's 8-bit horizontal resampling pass over rows `rows` of an image `stride` pixels wide, into rows of
+    /// `width` pixels; `weights` holds `ksize` fixed-point weights per output pixel, `bounds` (first, count) pairs.
+    static func resampleHorizontal(_ input: UnsafeBufferPointer<UInt8>, stride: Int, rows: Range<Int>,
+                                   into out: UnsafeMutableBufferPointer<UInt8>, width: Int,
+                                   weights: [Int32], ksize: Int, bounds: [Int32]) {
+        precondition(out.count >= width * rows.count && input.count >= stride * rows.upperBound)
+        lk_resample_horizontal(input.baseAddress, stride, Int32(rows.lowerBound), Int32(rows.count),
+                               out.baseAddress, Int32(width), weights, Int32(ksize), bounds)
+    }
+
+    /// Pillow's 8-bit vertical pass: `height` output rows of `width` pixels.
+    static func resampleVertical(_ input: UnsafeBufferPointer<UInt8>, stride: Int, width: Int,
+                                 into out: UnsafeMutableBufferPointer<UInt8>, height: Int,
+                                 weights: [Int32], ksize: Int, bounds: [Int32]) {
+        precondition(out.count >= width * height)
+        lk_resample_vertical(input.baseAddress, stride, Int32(width), out.baseAddress, Int32(height),
+                             weights, Int32(ksize), bounds)
+    }
+
+    /// Hamming distance of two codes of `words` 64-bit words.
+    static func hamming(_ a: UnsafePointer<UInt64>, _ b: UnsafePointer<UInt64>, words: Int) -> Int {
+        Int(lk_hamming(a, b, words))
+    }
+
+    /// Hamming distance from `query` to each 64-bit code.
+    static func hammingDistances64(_ codes: UnsafeBufferPointer<UInt64>, query: UInt64,
+                                   into out: UnsafeMutableBufferPointer<UInt8>) {
+        precondition(out.count >= codes.count)
+        lk_hamming_distances64(codes.baseAddress, codes.count, query, out.baseAddress)
+    }
+
+    /// Indices j in `range` with popcount(codes[j] ^ query) <= radius, written to `indices` and `distances`
+    /// (room for `range.count` each); returns how many.
+    static func hammingWithin64(_ codes: UnsafeBufferPointer<UInt64>, range: Range<Int>, query: UInt64, radius: Int,
+                                indices: UnsafeMutableBufferPointer<UInt32>,
+                                distances: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        precondition(range.upperBound <= codes.count && indices.count >= range.count && distances.count >= range.count)
+        return lk_hamming_within64(codes.baseAddress, range.lowerBound, range.upperBound, query, Int32(radius),
+                                   indices.baseAddress, distances.baseAddress)
+    }
+
+    /// One bucket entry of a multi-index table: a code and its item.
+    typealias MIHEntry = lk_mih_entry
+
+    static func mihEntry(code: UInt64, item: Int) -> MIHEntry { lk_mih_entry(code: code, item: UInt32(item), pad: 0) }
+
+    /// One chunk table as the query kernel reads it; the buffers must outlive every query.
+    struct MIHChunk {
+        let offsets: UnsafePointer<UInt32>
+        let entries: UnsafePointer<MIHEntry>
+        let flips: UnsafePointer<Int32>
+        let flipCount: Int
+        let shift: Int
+        let bits: Int
+        let radius: Int
+    }
+
+    /// The chunk tables in the kernel's own layout, made once for every query of a search.
+    final class MIHQuery {
+        private let native: UnsafeMutableBufferPointer<lk_mih_chunk>
+
+        init(_ chunks: [MIHChunk]) {
+            native = .allocate(capacity: chunks.count)
+            for (n, c) in chunks.enumerated() {
+                let valueMask = (UInt64(1) << UInt64(c.bits)) - 1
+                native[n] = lk_mih_chunk(offsets: c.offsets, entries: c.entries, flips: c.flips, flip_count: Int32(c.flipCount),
+                                         shift: Int32(c.shift), value_mask: valueMask, mask: valueMask << UInt64(c.shift),
+                                         radius: Int32(c.radius))
+            }
+        }
+
+        deinit { native.deallocate() }
+
+        /// Items j > `item` within `radius` of `code` found through chunks [first, end), each pair reported by
+        /// the first chunk that can find it; outputs need room for every item. Returns how many.
+        func callAsFunction(first: Int, end: Int, code: UInt64, item: UInt32, radius: Int,
+                            indices: UnsafeMutablePointer<UInt32>, distances: UnsafeMutablePointer<UInt8>) -> Int {
+            lk_mih_query(native.baseAddress, Int32(first), Int32(end), code, item, Int32(radius), indices, distances)
+        }
+    }
+}
