@@ -61,22 +61,41 @@ final class BadInputTests: XCTestCase {
         }
     }
 
-    func testRandomGarbageNeverCrashesTheDecoders() throws {
-        // Deterministic junk behind real signatures: every prefix of a valid file and random bytes.
+    /// Junk behind real signatures (every prefix of a valid file, random byte flips): each is either pixels or a
+    /// `FileError` that names the given path with a known cause, and the same decoder still reads a good file.
+    func testRandomGarbageGivesPixelsOrANamedCauseAndNeverSpoilsTheDecoder() throws {
         let jpeg = try [UInt8](Data(contentsOf: URL(fileURLWithPath: FixturePaths.image("jpeg/baseline-420.jpg"))))
         let png = try [UInt8](Data(contentsOf: URL(fileURLWithPath: FixturePaths.image("png/interlaced-rgb.png"))))
         let decoder = ImageDecoder()
+        let known: Set = ["truncated", "corrupt", "not-an-image", "unsupported-format", "implausible-size", "too-large",
+                          "unsupported-variant", "too-complex", "empty"]
         var rng = SplitMix64(seed: 42)
-        for source in [jpeg, png] {
-            for cut in stride(from: 1, to: source.count, by: max(1, source.count / 97)) {
-                _ = decoder.decode(bytes: Array(source.prefix(cut)), path: "cut.bin")
-            }
-            for _ in 0..<60 {
-                var bytes = source
-                for _ in 0..<8 { bytes[Int(rng.next() % UInt64(bytes.count - 8)) + 8] = UInt8(truncatingIfNeeded: rng.next()) }
-                _ = decoder.decode(bytes: bytes, path: "flipped.bin")
+        var failed = 0, decoded = 0
+        func check(_ bytes: [UInt8], _ name: String) {
+            switch decoder.decode(bytes: bytes, path: name) {
+            case .success(let outcome):
+                decoded += 1
+                XCTAssertGreaterThan(outcome.image.width * outcome.image.height, 0, name)
+            case .failure(let error):
+                failed += 1
+                XCTAssertEqual(error.path, name)
+                XCTAssertTrue(known.contains(error.cause.category), "\(name): \(error)")
             }
         }
+        for source in [jpeg, png] {
+            for cut in stride(from: 1, to: source.count, by: max(1, source.count / 97)) {
+                check(Array(source.prefix(cut)), "cut-\(cut).bin")
+            }
+            for n in 0..<60 {
+                var bytes = source
+                for _ in 0..<8 { bytes[Int(rng.next() % UInt64(bytes.count - 8)) + 8] = UInt8(truncatingIfNeeded: rng.next()) }
+                check(bytes, "flipped-\(n).bin")
+            }
+        }
+        XCTAssertGreaterThan(failed, 150, "prefixes of a file are truncated")
+        XCTAssertGreaterThan(decoded, 0, "some flips land in pixel data and still decode (with a warning)")
+        let good = try decoder.decode(bytes: jpeg, path: "good.jpg").get().image
+        XCTAssertEqual(good.pixels, try ImageDecoder().decode(bytes: jpeg, path: "good.jpg").get().image.pixels)
     }
 }
 

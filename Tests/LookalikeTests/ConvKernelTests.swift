@@ -62,8 +62,13 @@ final class ConvKernelTests: XCTestCase {
         defer { NativeConv.useKernel(nil) }
         var rng = SplitMix64(seed: 77)
         func values(_ count: Int) -> [Float] { (0..<count).map { _ in Float(Double(rng.next() >> 11) * 0x1p-53 * 2 - 1) } }
+        var checked: [NativeConv.Kernel] = []
         for kernel in NativeConv.Kernel.allCases {
-            guard NativeConv.useKernel(kernel) == kernel else { continue }  // not on this CPU
+            guard NativeConv.useKernel(kernel) == kernel else {
+                print("ConvKernelTests: the \(kernel) kernel was NOT checked: this CPU cannot run it")
+                continue
+            }
+            checked.append(kernel)
             for c in Self.cases {
                 let s = c.shape, k = s.cin * s.kernel * s.kernel
                 let weights = values(s.cout * k), bias = values(s.cout)
@@ -78,5 +83,7 @@ final class ConvKernelTests: XCTestCase {
                 XCTAssertLessThan(worst, 1e-6 * Float(k) + 1e-5, "\(kernel) \(s)")
             }
         }
+        XCTAssertTrue(checked.contains(.portable), "the portable kernel runs everywhere")
+        print("ConvKernelTests: checked the \(checked.map { "\($0)" }.joined(separator: ", ")) kernel(s)")
     }
 }
