@@ -91,4 +91,20 @@ extension GraphClusteringTests {
         let clusters = Clusterer(rule: .components, threshold: 0.7).clusters(reranked)
         XCTAssertEqual(clusters, truth)
     }
+
+    /// Sums once ran in a dictionary's order, which differs between instances: the same input gave distances a
+    /// bit apart, and `group --rerank` gave other groups from run to run.
+    func testRerankingTheSameInputTwiceGivesBitIdenticalDistances() {
+        var rng = SplitMix64(seed: 9)
+        let vectors = (0..<120).map { _ in (0..<16).map { _ in Float(rng.next() % 1000) / 1000 } }
+        let base = CosineIndex(vectors: vectors)
+        let first = RerankedIndex(base), second = RerankedIndex(base)
+        for i in 0..<vectors.count {
+            for j in 0..<vectors.count where first.distance(i, j).bitPattern != second.distance(i, j).bitPattern {
+                return XCTFail("distance(\(i), \(j)): \(first.distance(i, j)) then \(second.distance(i, j))")
+            }
+        }
+        XCTAssertEqual(first.nearest(k: 5), second.nearest(k: 5))
+        XCTAssertEqual(first.pairs(within: 0.9), second.pairs(within: 0.9))
+    }
 }

@@ -10,10 +10,13 @@ import Foundation
 ///    then averaged over the image's k2 nearest (local query expansion);
 /// 3. distance = Jaccard distance of the two vectors, 1 - sum(min) / sum(max), in [0, 1].
 /// Pairs that share no neighbour are at distance 1. Exact for these definitions: nothing is approximated after
-/// the k1-nearest lists, which come from the exact index.
+/// the k1-nearest lists, which come from the exact index. Every sum runs in index order (vectors are kept as
+/// sorted lists, never summed in a dictionary's order), so the same input gives bit-identical distances in
+/// every run.
 public struct RerankedIndex: NeighbourIndex {
     public let count: Int
-    let vectors: [[Int: Float]]
+    /// Each image's vector: (image, weight) sorted by image.
+    let vectors: [[(image: Int, weight: Float)]]
     let postings: [[(image: Int, weight: Float)]]
 
     public init(_ base: any NeighbourIndex, k1: Int = 20, k2: Int = 6) {
@@ -28,7 +31,8 @@ public struct RerankedIndex: NeighbourIndex {
         func reciprocal(_ p: Int, _ k: Int) -> [Int] {
             nearest[p].prefix(k).map(\.index).filter { g in nearest[g].prefix(k).contains { $0.index == p } }
         }
-        var vectors = [[Int: Float]](repeating: [:], count: n)
+        func sorted(_ v: [Int: Float]) -> [(image: Int, weight: Float)] { v.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+        var vectors = [[(image: Int, weight: Float)]](repeating: [], count: n)
         for p in 0..<n {
             var expanded = Set(reciprocal(p, k1) + [p])
             for q in reciprocal(p, k1) {
@@ -41,8 +45,9 @@ public struct RerankedIndex: NeighbourIndex {
                     ?? nearest[g].first { $0.index == p }?.distance ?? scale * 4)
                 weights[g] = exp(-d / scale)
             }
-            let total = weights.values.reduce(0, +)
-            vectors[p] = weights.mapValues { $0 / total }
+            let ordered = sorted(weights)
+            let total = ordered.reduce(0) { $0 + $1.weight }
+            vectors[p] = ordered.map { ($0.image, $0.weight / total) }
         }
         // Local query expansion over the k2 nearest (and the image itself).
         var expandedVectors = vectors
@@ -51,7 +56,7 @@ public struct RerankedIndex: NeighbourIndex {
                 let members = [p] + nearest[p].prefix(k2 - 1).map(\.index)
                 var sum: [Int: Float] = [:]
                 for q in members { for (g, w) in vectors[q] { sum[g, default: 0] += w } }
-                expandedVectors[p] = sum.mapValues { $0 / Float(members.count) }
+                expandedVectors[p] = sorted(sum).map { ($0.image, $0.weight / Float(members.count)) }
             }
         }
         self.vectors = expandedVectors
@@ -77,7 +82,12 @@ public struct RerankedIndex: NeighbourIndex {
     public func distance(_ p: Int, _ q: Int) -> Float {
         if p == q { return 0 }
         var overlap: Float = 0
-        for (g, w) in vectors[p] { if let wq = vectors[q][g] { overlap += min(w, wq) } }
+        let a = vectors[p], b = vectors[q]
+        var i = 0, j = 0
+        while i < a.count && j < b.count {  // both sorted by image
+            if a[i].image == b[j].image { overlap += min(a[i].weight, b[j].weight); i += 1; j += 1 }
+            else if a[i].image < b[j].image { i += 1 } else { j += 1 }
+        }
         return Self.jaccard(overlap)
     }
 
