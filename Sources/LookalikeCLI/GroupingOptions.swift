@@ -60,10 +60,10 @@ struct GroupingOptions: ParsableArguments {
     func plan(purpose: GroupingPlan.Purpose) throws -> GroupingPlan {
         let keep = KeepPolicy(parsing: self.keep)!
         if let profile {
-            do {
-                return try GroupingPlan(profile: try GroupingProfile.read(profile), settings: methods.settings, keep: keep, seed: seed)
-            } catch {
-                throw ValidationError("\(profile): \(error)")
+            let fitted: GroupingProfile
+            do { fitted = try GroupingProfile.read(profile) } catch { throw ValidationError("\(error)") }
+            do { return try GroupingPlan(profile: fitted, settings: methods.settings, keep: keep, seed: seed) } catch {
+                throw ValidationError("\(profile) \(error)")
             }
         }
         return GroupingPlan(methods: try methods.single(or: "phash"), settings: methods.settings,

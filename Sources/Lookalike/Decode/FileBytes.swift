@@ -34,18 +34,3 @@ enum FileBytes {
         return .success(bytes)
     }
 }
-
-/// Names a file's kind for messages.
-enum FileKind {
-    static func name(of mode: mode_t) -> String {
-        switch mode & S_IFMT {
-        case S_IFIFO: "a pipe or FIFO"
-        case S_IFCHR: "a character device"
-        case S_IFBLK: "a block device"
-        case S_IFSOCK: "a socket"
-        case S_IFDIR: "a directory"
-        case S_IFLNK: "a symbolic link"
-        default: "not a regular file"
-        }
-    }
-}

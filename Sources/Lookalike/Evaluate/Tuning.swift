@@ -1,23 +1,5 @@
 import Foundation
 
-/// One grouping setting: rule, threshold and (for the graph rule) its k and resolution.
-public struct GroupingSetting: Sendable, Equatable, Codable {
-    public var rule: String
-    public var threshold: Float
-    public var k: Int
-    public var resolution: Double
-
-    public init(rule: ClusteringRule, threshold: Float, graph: GraphSettings = GraphSettings()) {
-        self.rule = rule.rawValue
-        self.threshold = threshold
-        self.k = graph.k
-        self.resolution = graph.resolution
-    }
-
-    public var clusteringRule: ClusteringRule { ClusteringRule(rawValue: rule) ?? .components }
-    public var graph: GraphSettings { GraphSettings(k: k, resolution: resolution) }
-}
-
 /// Fits grouping settings on a labelled set by cross-validation over products: products are dealt into folds,
 /// settings are chosen on the other folds' images only and scored on the held-out fold's images, so the
 /// honest figure never scores a product that helped choose. The in-sample best is reported beside it.
@@ -155,43 +137,6 @@ public struct SharedTuning {
             let leftOut = others.isEmpty ? own : bestMean(over: others).0
             return SetResult(own: candidates[own], ownF1: scores[s][own], sharedF1: scores[s][chosen],
                              leftOut: candidates[leftOut], leftOutF1: scores[s][leftOut])
-        }
-    }
-}
-
-/// What `lookalike tune` saves and `group --profile` reads.
-public struct GroupingProfile: Codable, Sendable, Equatable {
-    public var methods: [String]
-    public var weights: [Float]?
-    public var hashSize: Int
-    public var setting: GroupingSetting
-    public var inSampleF1: Double
-    public var crossValidatedF1: Double
-    public var labels: String
-
-    public init(methods: [String], weights: [Float]?, hashSize: Int, setting: GroupingSetting,
-                inSampleF1: Double, crossValidatedF1: Double, labels: String) {
-        self.methods = methods
-        self.weights = weights
-        self.hashSize = hashSize
-        self.setting = setting
-        self.inSampleF1 = inSampleF1
-        self.crossValidatedF1 = crossValidatedF1
-        self.labels = labels
-    }
-
-    public func write(to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(self).write(to: URL(fileURLWithPath: path))
-    }
-
-    public static func read(_ path: String) throws -> GroupingProfile {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LabelSet.ParseError(description: "\(path): cannot read the profile")
-        }
-        do { return try JSONDecoder().decode(GroupingProfile.self, from: data) } catch {
-            throw LabelSet.ParseError(description: "\(path): not a lookalike profile (\(error))")
         }
     }
 }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Why one file could not be read or turned into pixels (unreadable, not an image, corrupt, too large...).
 public struct FileError: PathError, Sendable {
     public enum Cause: Error, Sendable, Equatable {
@@ -51,8 +55,8 @@ public struct FileError: PathError, Sendable {
             case .unsupportedVariant(let why): "unsupported: \(why)"
             case .outOfMemory: "out of memory while decoding"
             case let .implausibleSize(w, h, decoded, file):
-                "header claims \(w)x\(h) (\(decoded / 1_048_576) MiB of pixels) from \(file) bytes of file, more than "
-                    + "\(DecodeOptions.maxExpansion) bytes of pixels per byte: a damaged header or a decompression bomb; refused"
+                "header claims \(w)x\(h) (\(decoded / 1_048_576) MiB of pixels) from \(file) bytes of file, "
+                    + "\(decoded / max(file, 1)) bytes of pixels per byte: a damaged header or a decompression bomb; refused"
             case .tooComplex(let why): "refused: \(why)"
             case .notRegularFile(let kind): "not a regular file (\(kind)); Lookalike reads image files, not pipes or devices: save it to a file first"
             case .nameNotUTF8(let escaped): "file name is not valid UTF-8 (\(escaped)); rename it to include it"
@@ -69,4 +73,19 @@ public struct FileError: PathError, Sendable {
     }
 
     public var explanation: String { cause.explanation }
+}
+
+/// Names a file's kind for messages.
+enum FileKind {
+    static func name(of mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFIFO: "a pipe or FIFO"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFSOCK: "a socket"
+        case S_IFDIR: "a directory"
+        case S_IFLNK: "a symbolic link"
+        default: "not a regular file"
+        }
+    }
 }
