@@ -16,8 +16,9 @@ IFS=, read -ra names <<< "${FUZZ_SANITIZE:-fuzzer}"
 for name in "${names[@]}"; do sanitizers+=(--sanitize="$name"); done
 scratch=.build-fuzz$(IFS=-; [ "${#names[@]}" -gt 1 ] && echo "-${names[*]:1}" || true)
 
-swift build -c release --scratch-path "$scratch" "${sanitizers[@]}" -Xswiftc -DLOOKALIKE_LIBFUZZER \
-    --product LookalikeFuzz >&2
+# swiftc keeps only the last -sanitize= it is given, so the Swift modules also get all of them in one flag.
+swift build -c release --scratch-path "$scratch" "${sanitizers[@]}" -Xswiftc -sanitize="${FUZZ_SANITIZE:-fuzzer}" \
+    -Xswiftc -DLOOKALIKE_LIBFUZZER --product LookalikeFuzz >&2
 if [ ! -d "$out/seeds" ]; then
     swift build --build-tests >&2
     LOOKALIKE_WRITE_FUZZ_CORPUS="$PWD/$out/seeds.tmp" \
