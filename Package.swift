@@ -36,6 +36,9 @@ let package = Package(
         ]),
         .executableTarget(name: "LookalikeBenchmarks", dependencies: ["Lookalike", "CTurboJPEG", "COpenBLAS"],
                           path: "Benchmarks/LookalikeBenchmarks"),
+        // Fuzz harness: a replayer in a plain build; Benchmarks/fuzz.sh builds it again as a libFuzzer binary.
+        .executableTarget(name: "LookalikeFuzz", dependencies: ["Lookalike"], path: "Benchmarks/Fuzz",
+                          exclude: ["image.dict"]),
         .testTarget(name: "LookalikeTests", dependencies: ["Lookalike"]),
     ]
 )

@@ -2,12 +2,16 @@ import CTurboJPEG
 
 /// One TurboJPEG decompressor. TurboJPEG handles are not thread-safe: each worker owns one.
 ///
-/// A handle is replaced by a fresh one after every failure or warning. libjpeg-turbo 2.1 leaves the
-/// decompressor mid-header when a header fails (bad DQT/DHT index, two SOFs, SOS before SOF...) and keeps its
-/// warning flag set, so the next file on the same handle would fail with the previous file's message.
-/// Errors are rare, so a new handle (a few KB) costs nothing measurable; the good path keeps its handle.
+/// Every file starts on a fresh handle. libjpeg-turbo 2.1 leaves the decompressor mid-header when a header
+/// fails (bad DQT/DHT index, two SOFs, SOS before SOF...) and keeps its warning flag set, so the next file on
+/// the same handle failed with the previous file's message. A good file leaves state behind too: libjpeg keeps the DQT and DHT tables it has read in the handle from
+/// one image to the next (for abbreviated streams), so a JPEG missing its tables decoded with the previous
+/// file's (or failed when that file had none), depending on what the worker read before. So every file starts
+/// on a fresh handle (tjInitDecompress + tjDestroy measured at 0.2 us here).
 final class NativeTurboJPEG {
     private var handle: tjhandle
+    /// Whether the handle has read nothing since it was made.
+    private var fresh = true
 
     init() {
         handle = Self.makeHandle()
@@ -25,6 +29,7 @@ final class NativeTurboJPEG {
     private func reset() {
         tjDestroy(handle)
         handle = Self.makeHandle()
+        fresh = true
     }
 
     /// Progressive scans allowed before a file is refused: TurboJPEG's TJFLAG_LIMITSCANS cap (500). A real
@@ -44,7 +49,10 @@ final class NativeTurboJPEG {
         String(cString: tjGetErrorStr2(handle))
     }
 
+    /// Reads a new file's header: the start of every file, on a fresh handle.
     func header(_ data: UnsafeRawBufferPointer) -> Result<Header, FileError.Cause> {
+        if !fresh { reset() }
+        fresh = false
         var w: Int32 = 0, h: Int32 = 0, ss: Int32 = 0, cs: Int32 = 0
         let base = data.baseAddress!.assumingMemoryBound(to: UInt8.self)
         if tjDecompressHeader3(handle, base, UInt(data.count), &w, &h, &ss, &cs) != 0 {
