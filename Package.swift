@@ -10,6 +10,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        // SHA-256 of weights files: 7x the hand-written Swift one (ARCHITECTURE.md, "chosen by measurement").
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries, each behind a system-library module; only Sources/Lookalike/*/Native*.swift wrappers import them.
@@ -29,7 +31,8 @@ let package = Package(
                 cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Lookalike",
                 dependencies: ["CTurboJPEG", "CFFTW", "COpenBLAS", "CLookalikeNative", "CLookalikeConv",
-                               .product(name: "HeapModule", package: "swift-collections")]),
+                               .product(name: "HeapModule", package: "swift-collections"),
+                               .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(name: "LookalikeCLI", dependencies: [
             "Lookalike",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
