@@ -21,36 +21,9 @@
 #include <immintrin.h>
 #endif
 
-#define MR 12    /* pixel rows per micro-tile (AVX-512: 12 x 2 accumulators of 16 channels) */
-#define NR 32    /* output channels per weight panel */
-#define KC 256   /* K per packed chunk: 12 rows x 256 floats = 12 KiB stays in L1 across the panels */
-#define NCP 16   /* panels per weight block: 256 x 512 floats = 512 KiB stays in L2 across the pixel tiles */
-
-typedef struct {
-    int cout, cin, kernel, stride, pad, k;
-    float *packed;     /* cout/NR panels, each K x NR; K ordered (ky, kx, c) */
-    float *bias;
-} lk_conv;
-
-struct lk_resnet {
-    int conv_count, block_count;
-    lk_conv *convs;
-    uint8_t *has_downsample;
-};
+#include "conv_internal.h"
 
 /* ---- Micro-kernels ---- */
-
-/* What happens to a finished tile: `accumulate` adds C's current contents (a later K chunk); `last` adds bias,
-   then residual (same layout as C), then ReLU. */
-typedef struct {
-    const float *bias;
-    const float *residual;
-    long ldr;
-    int relu, accumulate, last;
-} lk_epilogue;
-
-/* c (mr x NR, row stride ldc) (+)= a (mr rows of kc, row stride KC) . b (kc x NR). */
-typedef void (*lk_kernel)(int mr, int kc, const float *a, const float *b, float *c, long ldc, const lk_epilogue *e);
 
 static void kernel_portable(int mr, int kc, const float *a, const float *b, float *c, long ldc, const lk_epilogue *e) {
     float acc[MR][NR];
@@ -70,6 +43,7 @@ static void kernel_portable(int mr, int kc, const float *a, const float *b, floa
                 v += e->bias[j];
                 if (e->residual) v += e->residual[i * e->ldr + j];
                 if (e->relu && v < 0) v = 0;
+                if (e->relu == LK_ACT_RELU6 && v > 6) v = 6;
             }
             ci[j] = v;
         }
@@ -108,6 +82,10 @@ void kernel512_body(const int mr, int kc, const float *a, const float *b, float 
                 v0 = _mm512_add_ps(v0, _mm512_loadu_ps(r)); v1 = _mm512_add_ps(v1, _mm512_loadu_ps(r + 16));
             }
             if (e->relu) { v0 = _mm512_max_ps(v0, zero); v1 = _mm512_max_ps(v1, zero); }
+            if (e->relu == LK_ACT_RELU6) {
+                __m512 six = _mm512_set1_ps(6);
+                v0 = _mm512_min_ps(v0, six); v1 = _mm512_min_ps(v1, six);
+            }
         }
         _mm512_storeu_ps(ci, v0);
         _mm512_storeu_ps(ci + 16, v1);
@@ -142,6 +120,10 @@ void kernel256_body(const int mr, int kc, const float *a, const float *b, float 
                 v0 = _mm256_add_ps(v0, _mm256_loadu_ps(r)); v1 = _mm256_add_ps(v1, _mm256_loadu_ps(r + 8));
             }
             if (e->relu) { v0 = _mm256_max_ps(v0, zero); v1 = _mm256_max_ps(v1, zero); }
+            if (e->relu == LK_ACT_RELU6) {
+                __m256 six = _mm256_set1_ps(6);
+                v0 = _mm256_min_ps(v0, six); v1 = _mm256_min_ps(v1, six);
+            }
         }
         _mm256_storeu_ps(ci, v0);
         _mm256_storeu_ps(ci + 8, v1);
@@ -212,7 +194,7 @@ int lk_conv_set_isa(int isa) {
     return isa;
 }
 
-static lk_kernel kernel_for(int isa) {
+lk_kernel lkc_kernel_for(int isa) {
 #if defined(LK_HAVE_SIMD_KERNELS)
     if (isa == LK_ISA_AVX512) return kernel_avx512;
     if (isa == LK_ISA_AVX2) return kernel_avx2;
@@ -223,7 +205,7 @@ static lk_kernel kernel_for(int isa) {
 
 /* ---- Convolution ---- */
 
-static void *aligned_floats(size_t count) {
+void *lkc_aligned_floats(size_t count) {
     size_t bytes = (count * sizeof(float) + 63) & ~(size_t)63;
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     /* Weights (100 MB, streamed every pass) and activations: 2 MiB pages spare the TLB misses of 4 KiB ones
@@ -241,18 +223,23 @@ static void *aligned_floats(size_t count) {
 
 /* weights: cout x cin x k x k. Packed K order is (ky, kx, c): in NHWC a kernel row of a pixel is then one
    contiguous run of k * cin floats. */
-static int conv_init(lk_conv *cv, const int *shape, const float *weights, const float *bias) {
-    cv->cout = shape[0]; cv->cin = shape[1]; cv->kernel = shape[2]; cv->stride = shape[3]; cv->pad = shape[4];
-    int taps = cv->kernel * cv->kernel, K = cv->cin * taps;
+int lkc_conv_init(lk_conv *cv, int cout, int cin, int cin_storage, int kernel, int stride, int pad, int same,
+                  const float *weights, const float *bias) {
+    memset(cv, 0, sizeof *cv);
+    if (cout <= 0 || cin <= 0 || cin_storage < cin || kernel <= 0 || stride <= 0 || pad < 0) return 0;
+    cv->cout = (cout + NR - 1) / NR * NR; cv->cin = cin_storage; cv->kernel = kernel; cv->stride = stride;
+    cv->pad = pad; cv->same = same;
+    int taps = kernel * kernel, K = cv->cin * taps;
     cv->k = K;
-    if (cv->cout % NR != 0 || cv->cout <= 0 || cv->cin <= 0) return 0;
-    cv->packed = aligned_floats((size_t)cv->cout * K);
-    cv->bias = aligned_floats((size_t)cv->cout);
+    cv->packed = lkc_aligned_floats((size_t)cv->cout * K);
+    cv->bias = lkc_aligned_floats((size_t)cv->cout);
     if (!cv->packed || !cv->bias) return 0;
-    for (int o = 0; o < cv->cout; o++) {
+    memset(cv->packed, 0, (size_t)cv->cout * K * sizeof(float));
+    memset(cv->bias, 0, (size_t)cv->cout * sizeof(float));
+    for (int o = 0; o < cout; o++) {
         float *panel = cv->packed + (size_t)(o / NR) * K * NR;
-        const float *w = weights + (size_t)o * K;
-        for (int c = 0; c < cv->cin; c++) {
+        const float *w = weights + (size_t)o * cin * taps;
+        for (int c = 0; c < cin; c++) {
             for (int t = 0; t < taps; t++) {
                 panel[((size_t)t * cv->cin + c) * NR + o % NR] = w[c * taps + t];
             }
@@ -262,23 +249,23 @@ static int conv_init(lk_conv *cv, const int *shape, const float *weights, const 
     return 1;
 }
 
-static void conv_free(lk_conv *cv) {
+/* A ResNet convolution: shape = cout, cin, kernel, stride, pad; cout a multiple of 32. */
+static int conv_init(lk_conv *cv, const int *shape, const float *weights, const float *bias) {
+    if (shape[0] % NR != 0) return 0;
+    return lkc_conv_init(cv, shape[0], shape[1], shape[1], shape[2], shape[3], shape[4], 0, weights, bias);
+}
+
+void lkc_conv_free(lk_conv *cv) {
     free(cv->packed);
     free(cv->bias);
 }
 
-typedef struct {
-    const lk_conv *conv;
-    const float *in;
-    int n, h, w, ho, wo;
-} lk_conv_input;
-
 /* Rows m0 .. m0+mr of the implicit im2col matrix, columns k0 .. k1, into pack (row stride KC). */
 static void pack_rows(const lk_conv_input *x, long m0, int mr, int k0, int k1, float *pack) {
     const lk_conv *cv = x->conv;
-    int cin = cv->cin, ks = cv->kernel, s = cv->stride, pad = cv->pad;
+    int cin = cv->cin, ks = cv->kernel, s = cv->stride;
     long plane = (long)x->ho * x->wo;
-    int pointwise = ks == 1 && s == 1 && pad == 0;
+    int pointwise = ks == 1 && s == 1 && x->pad_y == 0 && x->pad_x == 0;
     for (int i = 0; i < mr; i++) {
         long p = m0 + i;
         float *dst = pack + i * KC;
@@ -288,7 +275,7 @@ static void pack_rows(const lk_conv_input *x, long m0, int mr, int k0, int k1, f
         }
         long img = p / plane, r = p % plane;
         int oy = (int)(r / x->wo), ox = (int)(r % x->wo);
-        int iy0 = oy * s - pad, ix0 = ox * s - pad;
+        int iy0 = oy * s - x->pad_y, ix0 = ox * s - x->pad_x;
         int row_len = ks * cin, whole_rows = ix0 >= 0 && ix0 + ks <= x->w;
         for (int k = k0; k < k1;) {
             int ky = k / row_len, rem = k - ky * row_len, iy = iy0 + ky;
@@ -315,7 +302,7 @@ static void pack_rows(const lk_conv_input *x, long m0, int mr, int k0, int k1, f
 
 /* CHW images -> zero-padded NHWC, this thread's share of padded rows: the stem then needs no bounds checks and
    each of its 7 kernel rows is one contiguous run of 21 floats. */
-static void pad_to_nhwc_part(const float *in, int n, int c, int h, int w, int pad, float *out, int tid, int threads) {
+void lkc_pad_to_nhwc_part(const float *in, int n, int c, int h, int w, int pad, float *out, int tid, int threads) {
     int hp = h + 2 * pad, wp = w + 2 * pad;
     long rows = (long)n * hp, r0 = rows * tid / threads, r1 = rows * (tid + 1) / threads;
     for (long row = r0; row < r1; row++) {
@@ -364,7 +351,7 @@ static void conv_tiles(const lk_conv_input *x, float *out, const float *residual
    is still in its own L2 when it reads it back (measured: 6% faster at batch 1 than taking units dynamically).
    Many pixels: threads split the pixel tiles and share the weights through L3. Few pixels (late stages of a
    small batch): threads split the weight panels, so each weight is streamed from memory once. */
-static void conv_part(const lk_conv_input *x, float *out, const float *residual, int relu,
+void lkc_conv_part(const lk_conv_input *x, float *out, const float *residual, int relu,
                       int tid, int threads, float *pack, lk_kernel kernel) {
     const lk_conv *cv = x->conv;
     long M = (long)x->n * x->ho * x->wo;
@@ -399,7 +386,7 @@ static void max_pool_part(const float *in, int n, int h, int w, int c, float *ou
 }
 
 /* Global average pool, NHWC -> n x c; this thread's share of channels. */
-static void average_pool_part(const float *in, int n, int hw, int c, float *out, int tid, int threads) {
+void lkc_average_pool_part(const float *in, int n, int hw, int c, float *out, int tid, int threads) {
     int c0 = (int)((long)c * tid / threads), c1 = (int)((long)c * (tid + 1) / threads);
     for (int img = 0; img < n; img++) {
         float *o = out + (long)img * c;
@@ -439,7 +426,7 @@ static inline void cpu_relax(void) {
 
 /* Spins briefly (layers take 0.1-1 ms, threads arrive close together), then sleeps so a descheduled partner
    on a busy machine does not cost a core of spinning. */
-static void await_change(_Atomic unsigned *word, unsigned seen, _Atomic int *sleepers) {
+void lkc_await_change(_Atomic unsigned *word, unsigned seen, _Atomic int *sleepers) {
     for (int spin = 0; spin < 20000; spin++) {
         if (atomic_load_explicit(word, memory_order_acquire) != seen) return;
         cpu_relax();
@@ -449,27 +436,20 @@ static void await_change(_Atomic unsigned *word, unsigned seen, _Atomic int *sle
     atomic_fetch_sub(sleepers, 1);
 }
 
-static void publish_change(_Atomic unsigned *word, _Atomic int *sleepers) {
+void lkc_publish_change(_Atomic unsigned *word, _Atomic int *sleepers) {
     atomic_fetch_add(word, 1);
     if (atomic_load(sleepers) > 0) wake_all(word);
 }
 
-typedef struct {
-    _Atomic int arrived;
-    _Atomic unsigned generation;
-    _Atomic int sleepers;
-    int count;
-} lk_barrier;
-
-static void barrier_wait(lk_barrier *b) {
+void lkc_barrier_wait(lk_barrier *b) {
     if (b->count == 1) return;
     unsigned generation = atomic_load(&b->generation);
     if (atomic_fetch_add(&b->arrived, 1) == b->count - 1) {
         atomic_store(&b->arrived, 0);
-        publish_change(&b->generation, &b->sleepers);
+        lkc_publish_change(&b->generation, &b->sleepers);
         return;
     }
-    await_change(&b->generation, generation, &b->sleepers);
+    lkc_await_change(&b->generation, generation, &b->sleepers);
 }
 
 struct lk_resnet_workspace {
@@ -492,21 +472,21 @@ static void forward_part(lk_resnet_workspace *ws, int tid) {
     const lk_resnet *net = ws->net;
     int T = ws->threads, n = ws->n;
     float *pack = ws->pack + (size_t)tid * MR * KC;
-    lk_kernel kernel = kernel_for(lk_conv_isa());
+    lk_kernel kernel = lkc_kernel_for(lk_conv_isa());
     float *x = ws->x, *y = ws->y;
 
     const lk_conv *stem = &net->convs[0];
     int hp = ws->height + 2 * stem->pad, wp = ws->width + 2 * stem->pad;
-    pad_to_nhwc_part(ws->input, n, stem->cin, ws->height, ws->width, stem->pad, ws->padded, tid, T);
-    barrier_wait(&ws->barrier);
+    lkc_pad_to_nhwc_part(ws->input, n, stem->cin, ws->height, ws->width, stem->pad, ws->padded, tid, T);
+    lkc_barrier_wait(&ws->barrier);
     lk_conv unpadded = *stem;
     unpadded.pad = 0;
-    lk_conv_input in = {&unpadded, ws->padded, n, hp, wp, out_size(hp, &unpadded), out_size(wp, &unpadded)};
-    conv_part(&in, y, 0, 1, tid, T, pack, kernel);
-    barrier_wait(&ws->barrier);
+    lk_conv_input in = lkc_input(&unpadded, ws->padded, n, hp, wp);
+    lkc_conv_part(&in, y, 0, 1, tid, T, pack, kernel);
+    lkc_barrier_wait(&ws->barrier);
     int h = in.ho, w = in.wo, c = stem->cout;
     max_pool_part(y, n, h, w, c, x, tid, T);
-    barrier_wait(&ws->barrier);
+    lkc_barrier_wait(&ws->barrier);
     h = (h + 2 - 3) / 2 + 1; w = (w + 2 - 3) / 2 + 1;
 
     int index = 1;
@@ -515,23 +495,23 @@ static void forward_part(lk_resnet_workspace *ws, int tid) {
         const lk_conv *down = net->has_downsample[b] ? &net->convs[index + 3] : 0;
         index += down ? 4 : 3;
         if (down) {
-            lk_conv_input d = {down, x, n, h, w, out_size(h, down), out_size(w, down)};
-            conv_part(&d, ws->identity, 0, 0, tid, T, pack, kernel);
+            lk_conv_input d = lkc_input(down, x, n, h, w);
+            lkc_conv_part(&d, ws->identity, 0, 0, tid, T, pack, kernel);
         }
-        lk_conv_input i1 = {c1, x, n, h, w, out_size(h, c1), out_size(w, c1)};
-        conv_part(&i1, ws->t1, 0, 1, tid, T, pack, kernel);
-        barrier_wait(&ws->barrier);
-        lk_conv_input i2 = {c2, ws->t1, n, i1.ho, i1.wo, out_size(i1.ho, c2), out_size(i1.wo, c2)};
-        conv_part(&i2, ws->t2, 0, 1, tid, T, pack, kernel);
-        barrier_wait(&ws->barrier);
-        lk_conv_input i3 = {c3, ws->t2, n, i2.ho, i2.wo, out_size(i2.ho, c3), out_size(i2.wo, c3)};
-        conv_part(&i3, y, down ? ws->identity : x, 1, tid, T, pack, kernel);
-        barrier_wait(&ws->barrier);
+        lk_conv_input i1 = lkc_input(c1, x, n, h, w);
+        lkc_conv_part(&i1, ws->t1, 0, 1, tid, T, pack, kernel);
+        lkc_barrier_wait(&ws->barrier);
+        lk_conv_input i2 = lkc_input(c2, ws->t1, n, i1.ho, i1.wo);
+        lkc_conv_part(&i2, ws->t2, 0, 1, tid, T, pack, kernel);
+        lkc_barrier_wait(&ws->barrier);
+        lk_conv_input i3 = lkc_input(c3, ws->t2, n, i2.ho, i2.wo);
+        lkc_conv_part(&i3, y, down ? ws->identity : x, 1, tid, T, pack, kernel);
+        lkc_barrier_wait(&ws->barrier);
         float *swap = x; x = y; y = swap;
         h = i3.ho; w = i3.wo; c = c3->cout;
     }
-    average_pool_part(x, n, h * w, c, ws->out, tid, T);
-    barrier_wait(&ws->barrier);
+    lkc_average_pool_part(x, n, h * w, c, ws->out, tid, T);
+    lkc_barrier_wait(&ws->barrier);
 }
 
 static void *helper_main(void *arg) {
@@ -540,7 +520,7 @@ static void *helper_main(void *arg) {
     free(arg);
     unsigned seen = 0;
     for (;;) {
-        await_change(&ws->job, seen, &ws->job_sleepers);
+        lkc_await_change(&ws->job, seen, &ws->job_sleepers);
         seen = atomic_load(&ws->job);
         if (ws->quit) return 0;
         forward_part(ws, tid);
@@ -566,14 +546,14 @@ lk_resnet *lk_resnet_create(int block_count, const uint8_t *has_downsample) {
 int lk_resnet_set_convolution(lk_resnet *net, int index, const int *shape, const float *weights, const float *bias) {
     if (index < 0 || index >= net->conv_count) return 0;
     lk_conv *cv = &net->convs[index];
-    conv_free(cv);
+    lkc_conv_free(cv);
     memset(cv, 0, sizeof *cv);
     return conv_init(cv, shape, weights, bias);
 }
 
 void lk_resnet_release(lk_resnet *net) {
     if (!net) return;
-    if (net->convs) for (int i = 0; i < net->conv_count; i++) conv_free(&net->convs[i]);
+    if (net->convs) for (int i = 0; i < net->conv_count; i++) lkc_conv_free(&net->convs[i]);
     free(net->convs);
     free(net->has_downsample);
     free(net);
@@ -610,11 +590,11 @@ lk_resnet_workspace *lk_resnet_workspace_create(const lk_resnet *net, int max_ba
     }
     size_t batch = (size_t)max_batch;
     /* Pages are touched only as far as the batch in hand needs them, so a large max_batch costs address space. */
-    ws->padded = aligned_floats((size_t)(height + 2 * stem->pad) * (width + 2 * stem->pad) * stem->cin * batch);
-    ws->x = aligned_floats(xy * batch); ws->y = aligned_floats(xy * batch);
-    ws->t1 = aligned_floats(t1 * batch); ws->t2 = aligned_floats(t2 * batch);
-    ws->identity = aligned_floats((id ? id : 1) * batch);
-    ws->pack = aligned_floats((size_t)ws->threads * MR * KC);
+    ws->padded = lkc_aligned_floats((size_t)(height + 2 * stem->pad) * (width + 2 * stem->pad) * stem->cin * batch);
+    ws->x = lkc_aligned_floats(xy * batch); ws->y = lkc_aligned_floats(xy * batch);
+    ws->t1 = lkc_aligned_floats(t1 * batch); ws->t2 = lkc_aligned_floats(t2 * batch);
+    ws->identity = lkc_aligned_floats((id ? id : 1) * batch);
+    ws->pack = lkc_aligned_floats((size_t)ws->threads * MR * KC);
     ws->barrier.count = ws->threads;
     if (!ws->padded || !ws->x || !ws->y || !ws->t1 || !ws->t2 || !ws->identity || !ws->pack) { lk_resnet_workspace_release(ws); return 0; }
     memset(ws->pack, 0, (size_t)ws->threads * MR * KC * sizeof(float));
@@ -639,7 +619,7 @@ void lk_resnet_workspace_release(lk_resnet_workspace *ws) {
     if (!ws) return;
     if (ws->helpers) {
         ws->quit = 1;
-        publish_change(&ws->job, &ws->job_sleepers);
+        lkc_publish_change(&ws->job, &ws->job_sleepers);
         for (int t = 1; t < ws->threads; t++) pthread_join(ws->helpers[t], 0);
         free(ws->helpers);
     }
@@ -650,7 +630,7 @@ void lk_resnet_workspace_release(lk_resnet_workspace *ws) {
 int lk_resnet_forward(lk_resnet_workspace *ws, const float *input, int n, float *out) {
     if (n < 1 || n > ws->max_batch) return 0;
     ws->input = input; ws->n = n; ws->out = out;
-    if (ws->threads > 1) publish_change(&ws->job, &ws->job_sleepers);
+    if (ws->threads > 1) lkc_publish_change(&ws->job, &ws->job_sleepers);
     forward_part(ws, 0);
     return 1;
 }
@@ -659,23 +639,23 @@ int lk_conv_forward(const int *shape, const float *weights, const float *bias, i
                     const float *input, int n, int height, int width, const float *residual, int relu, float *out) {
     lk_conv cv;
     memset(&cv, 0, sizeof cv);
-    float *pack = aligned_floats(MR * KC), *padded = 0;
+    float *pack = lkc_aligned_floats(MR * KC), *padded = 0;
     int ok = conv_init(&cv, shape, weights, bias) && pack;
     if (ok && chw_input) {
         /* As the network's stem: pad into NHWC first, then convolve without padding. */
-        padded = aligned_floats((size_t)n * (height + 2 * cv.pad) * (width + 2 * cv.pad) * cv.cin);
+        padded = lkc_aligned_floats((size_t)n * (height + 2 * cv.pad) * (width + 2 * cv.pad) * cv.cin);
         ok = padded != 0;
         if (ok) {
-            pad_to_nhwc_part(input, n, cv.cin, height, width, cv.pad, padded, 0, 1);
+            lkc_pad_to_nhwc_part(input, n, cv.cin, height, width, cv.pad, padded, 0, 1);
             input = padded; height += 2 * cv.pad; width += 2 * cv.pad; cv.pad = 0;
         }
     }
     if (ok) {
-        lk_conv_input x = {&cv, input, n, height, width, out_size(height, &cv), out_size(width, &cv)};
-        conv_part(&x, out, residual, relu, 0, 1, pack, kernel_for(lk_conv_isa()));
+        lk_conv_input x = lkc_input(&cv, input, n, height, width);
+        lkc_conv_part(&x, out, residual, relu, 0, 1, pack, lkc_kernel_for(lk_conv_isa()));
     }
     free(padded);
     free(pack);
-    conv_free(&cv);
+    lkc_conv_free(&cv);
     return ok;
 }

@@ -87,3 +87,78 @@ final class ConvKernelTests: XCTestCase {
         print("ConvKernelTests: checked the \(checked.map { "\($0)" }.joined(separator: ", ")) kernel(s)")
     }
 }
+
+/// mobile.c's pieces against naive references: depthwise convolutions and dense ones with TensorFlow's "same"
+/// padding (odd padding after), output channels that are not a multiple of 32, and ReLU6; every kernel the CPU has.
+final class MobileKernelTests: XCTestCase {
+    /// "same" geometry: output ceil(size / stride), padding before = half the total (rounded down).
+    static func same(_ size: Int, _ k: Int, _ s: Int) -> (out: Int, before: Int) {
+        let out = (size + s - 1) / s
+        return (out, max((out - 1) * s + k - size, 0) / 2)
+    }
+
+    static func activate(_ v: Double, _ act: Int32) -> Float {
+        Float(act == 0 ? v : act == 1 ? max(0, v) : min(6, max(0, v)))
+    }
+
+    func values(_ count: Int, _ rng: inout SplitMix64, scale: Double = 1) -> [Float] {
+        (0..<count).map { _ in Float((Double(rng.next() >> 11) * 0x1p-53 * 2 - 1) * scale) }
+    }
+
+    func testDepthwiseMatchesANaiveConvolution() {
+        defer { NativeConv.useKernel(nil) }
+        var rng = SplitMix64(seed: 5)
+        var checked: [NativeConv.Kernel] = []
+        for kernel in NativeConv.Kernel.allCases {
+            guard NativeConv.useKernel(kernel) == kernel else { continue }
+            checked.append(kernel)
+            for (c, k, s, h, w, act) in [(32, 3, 1, 5, 7, Int32(2)), (64, 5, 2, 9, 8, 2), (96, 3, 2, 8, 8, 1), (32, 5, 1, 3, 4, 0)] {
+                let weights = values(c * k * k, &rng, scale: 2), bias = values(c, &rng)
+                let input = values(2 * h * w * c, &rng, scale: 3)
+                let got = NativeMobileNet.depthwise(channels: c, kernel: k, stride: s, weights: weights, bias: bias,
+                                                    activation: act, input: input, images: 2, height: h, width: w)
+                let (ho, py) = Self.same(h, k, s), (wo, px) = Self.same(w, k, s)
+                var worst: Float = 0
+                for n in 0..<2 { for oy in 0..<ho { for ox in 0..<wo { for ch in 0..<c {
+                    var sum = Double(bias[ch])
+                    for ky in 0..<k { for kx in 0..<k {
+                        let iy = oy * s - py + ky, ix = ox * s - px + kx
+                        guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                        sum += Double(input[((n * h + iy) * w + ix) * c + ch]) * Double(weights[(ch * k + ky) * k + kx])
+                    } }
+                    worst = max(worst, abs(got[((n * ho + oy) * wo + ox) * c + ch] - Self.activate(sum, act)))
+                } } } }
+                XCTAssertLessThan(worst, 1e-4, "\(kernel) c \(c) k \(k) s \(s) \(h)x\(w)")
+            }
+        }
+        print("MobileKernelTests: depthwise checked with the \(checked.map { "\($0)" }.joined(separator: ", ")) kernel(s)")
+    }
+
+    func testSamePaddedConvolutionWithAnyChannelCountAndReLU6() {
+        defer { NativeConv.useKernel(nil) }
+        var rng = SplitMix64(seed: 6)
+        for kernel in NativeConv.Kernel.allCases {
+            guard NativeConv.useKernel(kernel) == kernel else { continue }
+            // The stem (3 -> 32, 3x3 stride 2 on an even size: one row of padding after only), a 1x1 to 40 outputs,
+            // and a 1x1 from 24 to 16.
+            for (cout, cin, k, s, h, w, act) in [(32, 3, 3, 2, 10, 12, Int32(2)), (40, 24, 1, 1, 5, 3, 0), (16, 24, 1, 1, 4, 4, 2)] {
+                let weights = values(cout * cin * k * k, &rng), bias = values(cout, &rng)
+                let input = values(2 * h * w * cin, &rng, scale: 4)
+                let got = NativeMobileNet.sameConvolution(cout: cout, cin: cin, kernel: k, stride: s, weights: weights,
+                                                          bias: bias, activation: act, input: input, images: 2, height: h, width: w)
+                let (ho, py) = Self.same(h, k, s), (wo, px) = Self.same(w, k, s)
+                var worst: Float = 0
+                for n in 0..<2 { for oy in 0..<ho { for ox in 0..<wo { for o in 0..<cout {
+                    var sum = Double(bias[o])
+                    for c in 0..<cin { for ky in 0..<k { for kx in 0..<k {
+                        let iy = oy * s - py + ky, ix = ox * s - px + kx
+                        guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                        sum += Double(input[((n * h + iy) * w + ix) * cin + c]) * Double(weights[((o * cin + c) * k + ky) * k + kx])
+                    } } }
+                    worst = max(worst, abs(got[((n * ho + oy) * wo + ox) * cout + o] - Self.activate(sum, act)))
+                } } } }
+                XCTAssertLessThan(worst, 1e-4, "\(kernel) \(cout)x\(cin) k \(k) s \(s)")
+            }
+        }
+    }
+}

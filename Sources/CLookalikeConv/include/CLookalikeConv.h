@@ -40,4 +40,34 @@ int lk_resnet_forward(lk_resnet_workspace *ws, const float *input, int n, float 
 int lk_conv_forward(const int *shape, const float *weights, const float *bias, int chw_input,
                     const float *input, int n, int height, int width, const float *residual, int relu, float *out);
 
+/* ---- MobileNet-style networks (mobile.c): EfficientNet-Lite ---- */
+
+typedef struct lk_mobile lk_mobile;
+typedef struct lk_mobile_workspace lk_mobile_workspace;
+
+lk_mobile *lk_mobile_create(void);
+void lk_mobile_release(lk_mobile *net);
+/* Appends a layer with batch norm folded in; returns its index, or -1 on a bad shape or no memory. depthwise: 1
+   for a depthwise convolution (cout == cin, weights cout x 1 x k x k), 0 for a dense one (cout x cin x k x k).
+   Every layer pads as TensorFlow's "same" does. act: 0 none, 1 ReLU, 2 ReLU6. residual_from: the index of an
+   earlier layer whose input is added before the activation (a block's skip connection; dense layers only), or
+   -1. The first layer is dense and reads the image (cin 3); each later one reads the previous layer's output. */
+int lk_mobile_add(lk_mobile *net, int depthwise, int cout, int cin, int kernel, int stride, int act, int residual_from,
+                  const float *weights, const float *bias);
+int lk_mobile_output_channels(const lk_mobile *net);
+lk_mobile_workspace *lk_mobile_workspace_create(const lk_mobile *net, int max_batch, int threads, int height, int width);
+void lk_mobile_workspace_release(lk_mobile_workspace *ws);
+/* input: n images, each 3 x height x width (CHW); out: n x output channels, pooled over the pixels: pooling 0 is
+   the mean, 1 the generalised mean with p = 3. Returns 0 if n is out of range. */
+int lk_mobile_forward(lk_mobile_workspace *ws, const float *input, int n, int pooling, float *out);
+
+/* One depthwise convolution on one thread (tests): channels a multiple of 32, input n x height x width x channels
+   (NHWC), "same" padding, out n x ho x wo x channels. Returns 0 on a bad shape. */
+int lk_depthwise_forward(int channels, int kernel, int stride, const float *weights, const float *bias, int act,
+                         const float *input, int n, int height, int width, float *out);
+/* One dense convolution with "same" padding and any cout (tests of the padded panels and ReLU6): input NHWC with
+   exactly cin channels, out n x ho x wo x cout. Returns 0 on a bad shape. */
+int lk_conv_same_forward(int cout, int cin, int kernel, int stride, int act, const float *weights, const float *bias,
+                         const float *input, int n, int height, int width, float *out);
+
 #endif

@@ -100,7 +100,9 @@ public struct FileCollector: Sendable {
         var base = path
         if !path.hasPrefix("/") {
             var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-            if getcwd(&buffer, buffer.count) != nil { base = String(cString: buffer) + "/" + path }
+            if getcwd(&buffer, buffer.count) != nil {
+                base = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/" + path
+            }
         }
         for part in base.split(separator: "/", omittingEmptySubsequences: true) {
             if part == "." { continue }

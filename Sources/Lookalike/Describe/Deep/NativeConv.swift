@@ -123,3 +123,106 @@ final class NativeResNet: @unchecked Sendable {
         return out
     }
 }
+
+/// A MobileNet-style network held by mobile.c (dense and depthwise convolutions with "same" padding, ReLU6,
+/// block residuals, a global pooling), with a pool of workspaces as `NativeResNet` has.
+final class NativeMobileNet: @unchecked Sendable {
+    struct Layer {
+        var depthwise: Bool
+        var cout: Int, cin: Int, kernel: Int, stride: Int
+        /// 0 none, 1 ReLU, 2 ReLU6.
+        var activation: Int32
+        /// Index of the earlier layer whose input is added (a block's skip connection), or nil.
+        var residualFrom: Int?
+        var weights: [Float]   // cout x cin x k x k (dense) or cout x 1 x k x k (depthwise), batch norm folded in
+        var bias: [Float]
+    }
+
+    enum Pooling: Int32, Sendable { case average = 0, generalisedMean = 1 }
+
+    /// Images per forward pass; larger batches run in chunks of this many.
+    static let maxBatch = 4
+
+    private let handle: OpaquePointer
+    let outputChannels: Int
+    let inputSize: Int
+
+    private final class Workspace: @unchecked Sendable {
+        let handle: OpaquePointer
+        let threads: Int
+        init?(network: OpaquePointer, threads: Int, size: Int) {
+            guard let made = lk_mobile_workspace_create(network, Int32(NativeMobileNet.maxBatch), Int32(threads),
+                                                        Int32(size), Int32(size)) else { return nil }
+            handle = made
+            self.threads = threads
+        }
+        deinit { lk_mobile_workspace_release(handle) }
+    }
+
+    private let idle = Mutex<[Workspace]>([])
+
+    /// `layer(i)` gives layer i of `count`; each is packed and dropped before the next is made.
+    init(count: Int, inputSize: Int, layer: (Int) -> Layer) {
+        guard let made = lk_mobile_create() else { fatalError("lk_mobile_create: out of memory") }
+        handle = made
+        self.inputSize = inputSize
+        for i in 0..<count {
+            let l = layer(i)
+            let index = lk_mobile_add(made, l.depthwise ? 1 : 0, Int32(l.cout), Int32(l.cin), Int32(l.kernel),
+                                      Int32(l.stride), l.activation, Int32(l.residualFrom ?? -1), l.weights, l.bias)
+            precondition(index == Int32(i), "lk_mobile_add refused layer \(i) (\(l.cout) x \(l.cin), k \(l.kernel))")
+        }
+        outputChannels = Int(lk_mobile_output_channels(made))
+    }
+
+    deinit { lk_mobile_release(handle) }
+
+    /// `images` inputs of 3 x size x size (CHW) back to back -> `images` pooled vectors back to back.
+    func forward(_ input: UnsafeBufferPointer<Float>, images: Int, threads: Int, pooling: Pooling) -> [Float] {
+        let perImage = 3 * inputSize * inputSize
+        precondition(input.count == images * perImage)
+        let workspace = idle.withLock { pool in
+            pool.firstIndex { $0.threads == threads }.map { pool.remove(at: $0) }
+        } ?? Workspace(network: handle, threads: threads, size: inputSize)
+        guard let workspace else { fatalError("lk_mobile_workspace_create failed (out of memory or threads)") }
+        defer { idle.withLock { $0.append(workspace) } }
+        var out = [Float](repeating: 0, count: images * outputChannels)
+        out.withUnsafeMutableBufferPointer { o in
+            var first = 0
+            while first < images {
+                let count = min(Self.maxBatch, images - first)
+                let ok = lk_mobile_forward(workspace.handle, input.baseAddress! + first * perImage, Int32(count),
+                                           pooling.rawValue, o.baseAddress! + first * outputChannels)
+                precondition(ok != 0)
+                first += count
+            }
+        }
+        return out
+    }
+
+    /// One depthwise convolution on the calling thread (tests): channels a multiple of 32, input NHWC.
+    static func depthwise(channels: Int, kernel: Int, stride: Int, weights: [Float], bias: [Float], activation: Int32,
+                          input: [Float], images: Int, height: Int, width: Int) -> [Float] {
+        let ho = (height + stride - 1) / stride, wo = (width + stride - 1) / stride
+        var out = [Float](repeating: 0, count: images * ho * wo * channels)
+        let ok = out.withUnsafeMutableBufferPointer {
+            lk_depthwise_forward(Int32(channels), Int32(kernel), Int32(stride), weights, bias, activation, input,
+                                 Int32(images), Int32(height), Int32(width), $0.baseAddress!)
+        }
+        precondition(ok != 0, "lk_depthwise_forward failed")
+        return out
+    }
+
+    /// One dense convolution with "same" padding and any number of outputs (tests): input NHWC.
+    static func sameConvolution(cout: Int, cin: Int, kernel: Int, stride: Int, weights: [Float], bias: [Float],
+                                activation: Int32, input: [Float], images: Int, height: Int, width: Int) -> [Float] {
+        let ho = (height + stride - 1) / stride, wo = (width + stride - 1) / stride
+        var out = [Float](repeating: 0, count: images * ho * wo * cout)
+        let ok = out.withUnsafeMutableBufferPointer {
+            lk_conv_same_forward(Int32(cout), Int32(cin), Int32(kernel), Int32(stride), activation, weights, bias, input,
+                                 Int32(images), Int32(height), Int32(width), $0.baseAddress!)
+        }
+        precondition(ok != 0, "lk_conv_same_forward failed")
+        return out
+    }
+}
