@@ -6,9 +6,15 @@ import Glibc
 
 /// The filters of Pillow's resampling that Lookalike reproduces.
 public enum ResamplingFilter: Int, Sendable {
-    case lanczos, bilinear
+    case lanczos, bilinear, bicubic
 
-    var support: Double { self == .lanczos ? 3 : 1 }
+    var support: Double {
+        switch self {
+        case .lanczos: 3
+        case .bilinear: 1
+        case .bicubic: 2
+        }
+    }
 
     func weight(_ x: Double) -> Double {
         switch self {
@@ -16,12 +22,19 @@ public enum ResamplingFilter: Int, Sendable {
         case .bilinear:
             let a = abs(x)
             return a < 1 ? 1 - a : 0
+        case .bicubic:
+            // Keys' cubic with a = -0.5, as Pillow's bicubic_filter.
+            let a = -0.5, t = abs(x)
+            if t < 1 { return ((a + 2) * t - (a + 3)) * t * t + 1 }
+            if t < 2 { return (((t - 5) * t + 8) * t - 4) * a }
+            return 0
         }
     }
 }
 
 /// Pillow's `Image.resize(size, filter)` for 8-bit images, bit for bit (`libImaging/Resample.c`), for the two
-/// filters Lookalike needs: LANCZOS (imagehash) and BILINEAR (torchvision's Resize on PIL images).
+/// filters Lookalike needs: LANCZOS (imagehash), BILINEAR (torchvision's Resize on PIL images) and BICUBIC
+/// (EfficientNet-Lite's evaluation preprocessing).
 /// Coefficients in double, normalised, rounded to 22-bit fixed point; a horizontal pass over the rows the
 /// vertical pass needs, rounded to 8 bits, then a vertical pass. Passes whose size does not change are skipped.
 /// An RGB image is resampled band by band with the same arithmetic, as Pillow does.

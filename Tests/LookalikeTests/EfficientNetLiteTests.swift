@@ -1,0 +1,75 @@
+import Foundation
+import XCTest
+@testable import Lookalike
+
+/// EfficientNet-Lite against the PyTorch definition on the same seeded weights (Scripts/make_effnet_goldens.py),
+/// and the real checkpoints when `LOOKALIKE_TEST_EFFNET` names a folder holding them.
+final class EfficientNetLiteTests: XCTestCase {
+    func testTheBlockLayoutOfEachVariant() {
+        XCTAssertEqual(EfficientNetLite.blocks(.lite0).count, 16)
+        XCTAssertEqual(EfficientNetLite.blocks(.lite1).count, 21)
+        XCTAssertEqual(EfficientNetLite.blocks(.lite2).count, 21)
+        XCTAssertEqual(EfficientNetLite.blocks(.lite2).map(\.output).last, 352)
+    }
+
+    nonisolated(unsafe) static let goldens: [String: Any] = try! FixturePaths.json(FixturePaths.repositoryRoot.appendingPathComponent("Fixtures/effnet-goldens.json"))
+
+    /// Features of the fixture images, as the goldens hold them for `variant`, from a loaded network.
+    func check(_ net: EfficientNetLite, against expected: [String: [Double]], pooling: EfficientNetLite.Pooling,
+               _ what: String) throws {
+        for (relative, values) in expected {
+            let image = try ImageDecoder().decode(path: FixturePaths.repositoryRoot.appendingPathComponent(relative).path).get().image
+            let input = EfficientNetInput.tensor(RGBImage(image).applying(image.orientation), size: net.variant.inputSize)
+            let got = net.embed(input, pooling: pooling, threads: 2)
+            XCTAssertEqual(got.count, values.count)
+            let norm = values.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            let worst = zip(got, values).map { abs(Double($0) - $1) }.max() ?? .infinity
+            XCTAssertLessThan(worst, 1e-4 * norm, "\(what) \(relative): worst difference \(worst), norm \(norm)")
+        }
+    }
+
+    func testSeededWeightsMatchPyTorchForEveryVariantAndPooling() throws {
+        let variants = Self.goldens["variants"] as! [String: [String: Any]]
+        for variant in EfficientNetLite.Variant.allCases {
+            let entry = variants[variant.rawValue]!
+            XCTAssertEqual(entry["size"] as? Int, variant.inputSize)
+            let net = try EfficientNetLite(variant: variant, stateDict: EfficientNetLite.seededStateDict(variant))
+            let seeded = entry["seeded"] as! [String: [String: [Double]]]
+            for pooling in EfficientNetLite.Pooling.allCases {
+                try check(net, against: seeded[pooling.rawValue]!, pooling: pooling, "\(variant) seeded \(pooling)")
+            }
+        }
+    }
+
+    func testAStateDictOfAnotherShapeIsRefusedByName() {
+        var dict = EfficientNetLite.seededStateDict(.lite0)
+        dict["_blocks.3._depthwise_conv.weight"] = Tensor(shape: [144, 1, 3, 3], values: [Float](repeating: 0, count: 144 * 9))
+        dict["_blocks.99._bn1.weight"] = Tensor(shape: [1], values: [0])
+        XCTAssertThrowsError(try EfficientNetLite(variant: .lite0, stateDict: dict)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("_blocks.3._depthwise_conv.weight has shape [144, 1, 3, 3], expected [144, 1, 5, 5]"), text)
+            XCTAssertTrue(text.contains("_blocks.99._bn1.weight"), text)
+        }
+        // lite1's weights are not lite0's.
+        XCTAssertThrowsError(try EfficientNetLite(variant: .lite0, stateDict: EfficientNetLite.seededStateDict(.lite1)))
+    }
+
+    func testRealCheckpointsMatchPyTorchWhenGiven() throws {
+        guard let folder = ProcessInfo.processInfo.environment["LOOKALIKE_TEST_EFFNET"] else {
+            throw XCTSkip("set LOOKALIKE_TEST_EFFNET to a folder with efficientnet-lite{0,1,2}-*.pth")
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder)
+        var checked: [String] = []
+        defer { XCTAssertFalse(checked.isEmpty, "no checkpoint in \(folder) has goldens"); print("EfficientNetLiteTests: real checkpoints checked: \(checked)") }
+        for variant in EfficientNetLite.Variant.allCases {
+            guard let name = files.first(where: { $0.hasPrefix("efficientnet-\(variant.rawValue)-") }) else { continue }
+            let net = try EfficientNetLite(variant: variant, checkpoint: folder + "/" + name)
+            let entry = (Self.goldens["variants"] as! [String: [String: Any]])[variant.rawValue]!
+            guard let real = entry["real"] as? [String: [String: [Double]]], entry["checkpoint"] as? String == name else {
+                continue
+            }
+            try check(net, against: real["avg"]!, pooling: .avg, "\(variant) \(name)")
+            checked.append(name)
+        }
+    }
+}
