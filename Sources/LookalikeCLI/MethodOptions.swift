@@ -39,12 +39,15 @@ struct MethodSettingsOptions: ParsableArguments {
     @Option(help: "Deep methods: the weights file (default: LOOKALIKE_WEIGHTS, then the cache folders; see README).")
     var weights: String?
 
+    @Option(help: "EfficientNet-Lite methods: pool the head's pixels by their mean (avg) or generalised mean, p = 3 (gem).")
+    var pooling: EfficientNetLite.Pooling = .avg
+
     func validate() throws {
         guard size >= 2 else { throw ValidationError("--size must be at least 2 (got \(size))") }
         guard size <= 64 else { throw ValidationError("--size must be at most 64 (got \(size))") }
     }
 
-    var settings: MethodSettings { MethodSettings(hashSize: size, weightsPath: weights) }
+    var settings: MethodSettings { MethodSettings(hashSize: size, weightsPath: weights, pooling: pooling) }
 }
 
 /// Which methods a command runs: `--method` (a comma list is a fusion, everywhere), the fusion's weights, and
@@ -131,3 +134,5 @@ func reportStoreReuse(_ methods: [any DescriptorMethod], console: Console) {
         }
     }
 }
+
+extension EfficientNetLite.Pooling: ExpressibleByArgument {}

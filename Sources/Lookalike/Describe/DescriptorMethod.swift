@@ -86,10 +86,13 @@ public struct MethodSettings: Sendable {
     public var hashSize: Int
     /// Deep methods: a weights file given by the user (otherwise `WeightsLocator`'s search).
     public var weightsPath: String?
+    /// EfficientNet-Lite: how the head's pixels are pooled into one vector.
+    public var pooling: EfficientNetLite.Pooling
 
-    public init(hashSize: Int = 8, weightsPath: String? = nil) {
+    public init(hashSize: Int = 8, weightsPath: String? = nil, pooling: EfficientNetLite.Pooling = .avg) {
         self.hashSize = hashSize
         self.weightsPath = weightsPath
+        self.pooling = pooling
     }
 }
 

@@ -116,6 +116,13 @@ public enum MethodCatalog {
         // Not measured with the real weights here: the mask method's vector defaults, until someone can.
         Entry(ResNet50Method.self, summary: "ImageNet ResNet50 global-average-pool features (needs the weights file)",
               threshold: 0.15, productGrouping: ProductGrouping(cutoff: 0.25, k: 10, resolution: 2)),
+        // Provisional (the mask method's vector defaults) until measured with `tune` on the shared sets.
+        Entry(EfficientNetLite0Method.self, summary: "ImageNet EfficientNet-Lite0 pooled features (weights: pip package)",
+              threshold: 0.15, productGrouping: ProductGrouping(cutoff: 0.25, k: 10, resolution: 2)),
+        Entry(EfficientNetLite1Method.self, summary: "ImageNet EfficientNet-Lite1 pooled features (weights: pip package)",
+              threshold: 0.15, productGrouping: ProductGrouping(cutoff: 0.25, k: 10, resolution: 2)),
+        Entry(EfficientNetLite2Method.self, summary: "ImageNet EfficientNet-Lite2 pooled features (weights: pip package)",
+              threshold: 0.15, productGrouping: ProductGrouping(cutoff: 0.25, k: 10, resolution: 2)),
     ]
 
     private static let registry = Mutex<[Entry]>(builtIn)

