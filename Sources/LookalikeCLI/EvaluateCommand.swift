@@ -87,7 +87,9 @@ struct EvaluateCommand: ParsableCommand {
         let described = describeLabelled(set, methods: names.map { made[$0]! }, jobs: jobs, console: console)
         let column = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
         console.out("# \(described.labels.count) images, \(Set(described.labels).count) products (\(labels))\n")
-        console.out("method      rule        threshold  pairwise F1 (P / R)     BCubed F1  groups  Recall@1\n")
+        let crossView = described.views.contains("catalogue") && Set(described.views).count > 1
+        console.out("method      rule        threshold  pairwise F1 (P / R)     BCubed F1  groups  Recall@1"
+                    + (crossView ? "  catalogue-vs-other recall" : "") + "\n")
         for list in lists {
             let sets = list.map { described.descriptorSets[column[$0.name]!] }
             for rule in rules {
@@ -95,7 +97,8 @@ struct EvaluateCommand: ParsableCommand {
                                         rule: rule, k: k, resolution: resolution, rerank: rerank)
                 let index = plan.index(sets, workers: jobs)
                 let sweep = ThresholdSweep(index: index, labels: described.labels, rule: rule,
-                                           thresholds: thresholds(plan, metric: index.metric), graph: plan.graph)
+                                           thresholds: thresholds(plan, metric: index.metric), graph: plan.graph,
+                                           views: described.views)
                 printRows(sweep, name: list.map(\.name).joined(separator: "+"), rule: rule, metric: index.metric, console: console)
             }
         }
@@ -116,8 +119,9 @@ struct EvaluateCommand: ParsableCommand {
         for row in rows {
             let t = metric.format(row.threshold, decimals: 2)
             console.out(name.padded(11) + " " + rule.rawValue.padded(11) + " " + t.padded(9, left: true)
-                + String(format: "  %.3f (%.3f / %.3f)    %.3f   %6d    %.3f\n", row.pairwise.f1,
-                         row.pairwise.precision, row.pairwise.recall, row.bcubed.f1, row.groups, sweep.recallAt1))
+                + String(format: "  %.3f (%.3f / %.3f)    %.3f   %6d    %.3f", row.pairwise.f1,
+                         row.pairwise.precision, row.pairwise.recall, row.bcubed.f1, row.groups, sweep.recallAt1)
+                + (row.catalogueRecall.map { String(format: "   %.3f", $0.recall) } ?? "") + "\n")
         }
     }
 }

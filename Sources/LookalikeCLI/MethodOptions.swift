@@ -42,12 +42,15 @@ struct MethodSettingsOptions: ParsableArguments {
     @Option(help: "EfficientNet-Lite methods: pool the head's pixels by their mean (avg) or generalised mean, p = 3 (gem).")
     var pooling: EfficientNetLite.Pooling = .avg
 
+    @Option(help: "Deep methods: see the whole image, or the product with its backdrop painted out (product).")
+    var focus: MethodSettings.Focus = .image
+
     func validate() throws {
         guard size >= 2 else { throw ValidationError("--size must be at least 2 (got \(size))") }
         guard size <= 64 else { throw ValidationError("--size must be at most 64 (got \(size))") }
     }
 
-    var settings: MethodSettings { MethodSettings(hashSize: size, weightsPath: weights, pooling: pooling) }
+    var settings: MethodSettings { MethodSettings(hashSize: size, weightsPath: weights, pooling: pooling, focus: focus) }
 }
 
 /// Which methods a command runs: `--method` (a comma list is a fusion, everywhere), the fusion's weights, and
@@ -136,3 +139,4 @@ func reportStoreReuse(_ methods: [any DescriptorMethod], console: Console) {
 }
 
 extension EfficientNetLite.Pooling: ExpressibleByArgument {}
+extension MethodSettings.Focus: ExpressibleByArgument {}

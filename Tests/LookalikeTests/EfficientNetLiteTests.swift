@@ -73,3 +73,27 @@ final class EfficientNetLiteTests: XCTestCase {
         }
     }
 }
+
+/// What `--focus product` shows the networks, and how cross-view recall is counted.
+final class ProductFocusTests: XCTestCase {
+    func testTheBackdropIsPaintedGreyAndTheProductKept() throws {
+        // A red square on a white backdrop, 300 x 200 (so the mask, made at 256 px, is read back at another scale).
+        let (w, h) = (300, 200)
+        var pixels = [UInt8](repeating: 255, count: 3 * w * h)
+        for y in 60..<140 { for x in 110..<190 { let i = 3 * (y * w + x); pixels[i + 1] = 30; pixels[i + 2] = 30 } }
+        let decoded = DecodedImage(width: w, height: h, pixels: .rgb8(pixels), orientation: .up, format: .png)
+        let focused = ImageSample(path: "square.png", decoded: decoded, applyOrientation: true).productFocusedRGB()
+        func pixel(_ x: Int, _ y: Int) -> [UInt8] { Array(focused.pixels[(3 * (y * w + x))..<(3 * (y * w + x) + 3)]) }
+        XCTAssertEqual(pixel(5, 5), [127, 127, 127], "backdrop")
+        XCTAssertEqual(pixel(290, 190), [127, 127, 127], "backdrop")
+        XCTAssertEqual(pixel(150, 100), [255, 30, 30], "product")
+    }
+
+    func testCrossViewRecallCountsOnlyCatalogueAgainstOtherShotsOfOneProduct() {
+        let labels = ["a", "a", "a", "b", "b"], views = ["catalogue", "shelf", "shelf", "catalogue", "shelf"]
+        // a's catalogue shot joins one of its two shelf photos; b's joins none.
+        let recall = CrossViewRecall(clusters: [[0, 1], [2], [3], [4]], labels: labels, views: views, view: "catalogue")
+        XCTAssertEqual(recall.pairs, 3)
+        XCTAssertEqual(recall.recall, 1.0 / 3.0, accuracy: 1e-12)
+    }
+}

@@ -88,11 +88,20 @@ public struct MethodSettings: Sendable {
     public var weightsPath: String?
     /// EfficientNet-Lite: how the head's pixels are pooled into one vector.
     public var pooling: EfficientNetLite.Pooling
+    /// Deep methods: what they see, the whole image or the product with its backdrop painted out.
+    public var focus: Focus
 
-    public init(hashSize: Int = 8, weightsPath: String? = nil, pooling: EfficientNetLite.Pooling = .avg) {
+    /// `product`: the backdrop the mask method finds (the border-connected flood fill, not skin, not white panels
+    /// inside the product) is painted mid-grey before the network sees the image (the seed documents' "zooming in
+    /// on the apparel and removing background details").
+    public enum Focus: String, CaseIterable, Sendable { case image, product }
+
+    public init(hashSize: Int = 8, weightsPath: String? = nil, pooling: EfficientNetLite.Pooling = .avg,
+                focus: Focus = .image) {
         self.hashSize = hashSize
         self.weightsPath = weightsPath
         self.pooling = pooling
+        self.focus = focus
     }
 }
 

@@ -68,6 +68,33 @@ public struct PairwiseScore: Sendable, Equatable {
     }
 }
 
+/// Recall over the same-product pairs of two kinds of shot (catalogue packshot and shelf photo, say): the share
+/// of such pairs put in one cluster. Where hashing fails is seen here: a set's overall F1 can hide that no
+/// catalogue shot ever joins its shelf photos.
+public struct CrossViewRecall: Sendable, Equatable {
+    public let pairs: Int
+    public let recall: Double
+
+    /// Pairs (i, j) with labels[i] == labels[j], views[i] == `view` and views[j] != `view`.
+    public init(clusters: [[Int]], labels: [String], views: [String], view: String) {
+        var clusterOf = [Int](repeating: -1, count: labels.count)
+        for (c, cluster) in clusters.enumerated() { for i in cluster { clusterOf[i] = c } }
+        var byLabel: [String: [Int]] = [:]
+        for i in labels.indices { byLabel[labels[i], default: []].append(i) }
+        var total = 0, joined = 0
+        for members in byLabel.values {
+            for i in members where views[i] == view {
+                for j in members where views[j] != view {
+                    total += 1
+                    if clusterOf[i] >= 0 && clusterOf[i] == clusterOf[j] { joined += 1 }
+                }
+            }
+        }
+        pairs = total
+        recall = total == 0 ? 0 : Double(joined) / Double(total)
+    }
+}
+
 /// BCubed precision, recall and F1 (Bagga & Baldwin 1998): per image, the share of its cluster that carries its
 /// label, and the share of its label that sits in its cluster, averaged over images.
 public struct BCubedScore: Sendable, Equatable {

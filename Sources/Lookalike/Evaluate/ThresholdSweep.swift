@@ -5,6 +5,8 @@ public struct ThresholdSweep: Sendable {
         public let pairwise: PairwiseScore
         public let bcubed: BCubedScore
         public let groups: Int
+        /// With views: recall of the same-product pairs of a catalogue shot and another kind of shot.
+        public let catalogueRecall: CrossViewRecall?
     }
 
     public let rows: [Row]
@@ -27,14 +29,17 @@ public struct ThresholdSweep: Sendable {
                   labels: labels, rule: rule, thresholds: thresholds, graph: graph)
     }
 
-    /// Any index, built once for every threshold.
+    /// Any index, built once for every threshold. With `views` (labels.csv's view column), each row also says
+    /// how many catalogue-versus-other-shot pairs it joins.
     public init(index: any NeighbourIndex, labels: [String], rule: ClusteringRule, thresholds: [Float],
-                graph: GraphSettings = GraphSettings()) {
+                graph: GraphSettings = GraphSettings(), views: [String]? = nil) {
+        let crossView = views.flatMap { v in v.contains("catalogue") && Set(v).count > 1 ? v : nil }
         rows = thresholds.map { t in
             let clusters = Clusterer(rule: rule, threshold: t, graph: graph).clusters(index)
             return Row(threshold: t, pairwise: PairwiseScore(clusters: clusters, labels: labels),
                        bcubed: BCubedScore(clusters: clusters, labels: labels),
-                       groups: clusters.filter { $0.count > 1 }.count)
+                       groups: clusters.filter { $0.count > 1 }.count,
+                       catalogueRecall: crossView.map { CrossViewRecall(clusters: clusters, labels: labels, views: $0, view: "catalogue") })
         }
         var counts: [String: Int] = [:]
         for l in labels { counts[l, default: 0] += 1 }

@@ -6,6 +6,7 @@ import Synchronization
 public struct EfficientNetLiteFeatures: Sendable {
     public let network: EfficientNetLite
     public let pooling: EfficientNetLite.Pooling
+    public let focus: MethodSettings.Focus
     public let embeddings: EmbeddingStore?
 
     private static let loaded = Mutex<[String: EfficientNetLite]>([:])
@@ -22,20 +23,24 @@ public struct EfficientNetLiteFeatures: Sendable {
             network = made
         }
         pooling = settings.pooling
-        embeddings = EmbeddingStore.forWeights(located.path, method: "\(method)-\(pooling.rawValue)", dimension: 1280)
+        focus = settings.focus
+        embeddings = EmbeddingStore.forWeights(located.path, method: "\(method)-\(pooling.rawValue)"
+                                               + (focus == .product ? "-product" : ""), dimension: 1280)
     }
 
     /// A network given directly (tests: seeded weights).
-    public init(network: EfficientNetLite, pooling: EfficientNetLite.Pooling = .avg, store: EmbeddingStore? = nil) {
+    public init(network: EfficientNetLite, pooling: EfficientNetLite.Pooling = .avg, focus: MethodSettings.Focus = .image,
+                store: EmbeddingStore? = nil) {
         self.network = network
         self.pooling = pooling
+        self.focus = focus
         self.embeddings = store
     }
 
     public func describe(_ sample: ImageSample) -> Descriptor {
         if let kept = embeddings?.entry(path: sample.path, oriented: sample.applyOrientation) { return .vector(kept.vector) }
-        let pooled = network.embed(EfficientNetInput.tensor(sample.orientedRGB, size: network.variant.inputSize),
-                                   pooling: pooling, threads: 1)
+        let image = focus == .product ? sample.productFocusedRGB() : sample.orientedRGB
+        let pooled = network.embed(EfficientNetInput.tensor(image, size: network.variant.inputSize), pooling: pooling, threads: 1)
         let norm = pooled.reduce(0) { $0 + $1 * $1 }.squareRoot()
         let vector = norm > 0 ? pooled.map { $0 / norm } : pooled
         let size = sample.reportedSize
