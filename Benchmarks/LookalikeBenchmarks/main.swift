@@ -2,6 +2,7 @@
 //   swift run -c release LookalikeBenchmarks hash FOLDER [--jobs N]
 //   swift run -c release LookalikeBenchmarks hamming [--codes N] [--radius R]
 //   swift run -c release LookalikeBenchmarks cosine [--vectors N] [--dim D] [--k K]
+//   bash Benchmarks/effnet.sh (EfficientNet-Lite beside PyTorch and ONNX Runtime)
 import Foundation
 
 let arguments = CommandLine.arguments.dropFirst()
@@ -10,6 +11,7 @@ case "hash": hashBenchmark(arguments.dropFirst())
 case "hamming": hammingBenchmark(arguments.dropFirst())
 case "graph": graphBenchmark(arguments.dropFirst())
 case "resnet": resnetBenchmark(arguments.dropFirst())
+case "effnet": effnetBenchmark(arguments.dropFirst())
 case "cosine": cosineBenchmark(arguments.dropFirst())
 default:
     FileHandle.standardError.write("usage: LookalikeBenchmarks hash|hamming|cosine ...\n".data(using: .utf8)!)
