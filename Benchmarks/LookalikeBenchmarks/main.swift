@@ -2,6 +2,7 @@
 //   swift run -c release LookalikeBenchmarks hash FOLDER [--jobs N]
 //   swift run -c release LookalikeBenchmarks hamming [--codes N] [--radius R]
 //   swift run -c release LookalikeBenchmarks cosine [--vectors N] [--dim D] [--k K]
+//   swift run -c release LookalikeBenchmarks colour FOLDER [--count N] [--rounds R]
 import Foundation
 
 let arguments = CommandLine.arguments.dropFirst()
@@ -11,7 +12,8 @@ case "hamming": hammingBenchmark(arguments.dropFirst())
 case "graph": graphBenchmark(arguments.dropFirst())
 case "resnet": resnetBenchmark(arguments.dropFirst())
 case "cosine": cosineBenchmark(arguments.dropFirst())
+case "colour": colourBenchmark(arguments.dropFirst())
 default:
-    FileHandle.standardError.write("usage: LookalikeBenchmarks hash|hamming|cosine ...\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: LookalikeBenchmarks hash|hamming|graph|resnet|cosine|colour ...\n".data(using: .utf8)!)
     exit(64)
 }

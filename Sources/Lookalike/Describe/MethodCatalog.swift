@@ -113,6 +113,8 @@ public enum MethodCatalog {
               productGrouping: ProductGrouping(cutoff: 22, k: 5, resolution: 0.5)),
         Entry(MaskedProductMethod.self, summary: "background and skin removed; colour, shape and texture of the product",
               threshold: 0.01, unit: 0.15, productGrouping: ProductGrouping(cutoff: 0.25, k: 10, resolution: 2)),
+        Entry(ColourMethod.self, summary: "HSV colour histograms of the whole image and its centre (Hellinger)",
+              threshold: 0.01, unit: 0.15, productGrouping: ProductGrouping(cutoff: 0.25, k: 10, resolution: 2)),
         // Not measured with the real weights here: the mask method's vector defaults, until someone can.
         Entry(ResNet50Method.self, summary: "ImageNet ResNet50 global-average-pool features (needs the weights file)",
               threshold: 0.15, productGrouping: ProductGrouping(cutoff: 0.25, k: 10, resolution: 2)),
