@@ -26,20 +26,20 @@ final class ColourMethodTests: XCTestCase {
     }
 
     func testTheDescriptorIsTwoUnitNormHistogramsOfSquareRoots() {
-        XCTAssertEqual(ColourMethod.kind(MethodSettings()), .vector(104))
+        XCTAssertEqual(ColourMethod.kind(MethodSettings()), .vector(444))
         let entry = MethodCatalog.entry(named: "colour")!
         XCTAssertEqual(entry.metric, .cosine)
         XCTAssertEqual(GroupingPlan.defaultRule(for: [entry]), .graph)
         let v = ColourMethod.vector(picture(width: 120, height: 90))
-        XCTAssertEqual(v.count, 104)
+        XCTAssertEqual(v.count, 444)
         XCTAssertEqual(v.reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-5)
         // Each block alone: sum of squares 1/2, so each histogram sums to 1.
-        XCTAssertEqual(v[..<52].reduce(0) { $0 + $1 * $1 }, 0.5, accuracy: 1e-5)
-        XCTAssertEqual(v[52...].reduce(0) { $0 + $1 * $1 }, 0.5, accuracy: 1e-5)
+        XCTAssertEqual(v[..<222].reduce(0) { $0 + $1 * $1 }, 0.5, accuracy: 1e-5)
+        XCTAssertEqual(v[222...].reduce(0) { $0 + $1 * $1 }, 0.5, accuracy: 1e-5)
         // The lookup table gives each 5-bit cell the bin of its centre.
         XCTAssertEqual(ColourMethod.table.count, 32_768)
         XCTAssertEqual(Int(ColourMethod.table[(31 << 10) | (0 << 5) | 0]), ColourMethod.bin(r: 252, g: 4, b: 4))
-        XCTAssertEqual(Set(ColourMethod.table).count, 52, "every bin is reachable")
+        XCTAssertEqual(Set(ColourMethod.table).count, ColourMethod.bins, "every bin is reachable")
     }
 
     func testDifferentColoursAreFarAndTheDistanceIsTheMeanSquaredHellinger() {

@@ -3,10 +3,11 @@
 /// cheap (well under a millisecond an image on the 256 px `smallRGB` the mask method also reads) and meant to be
 /// fused with a method that sees shape, such as `mask` or a deep feature.
 ///
-/// Bins (`bin(r:g:b:)`): a pixel with saturation below 0.2 or value below 0.15 is grey and goes to one of 4 grey
-/// levels by value (black, dark, light, white), so greys never spread over hues; any other pixel goes to one of
-/// 12 hues x 2 saturations (split at 0.55) x 2 values (split at 0.6): 52 bins, the mask method's bins. Pixels are
-/// looked up by their colour quantised to 5 bits a channel (the bin of that cell's centre), a 32 KiB table.
+/// Bins (`bin(r:g:b:)`): a pixel with saturation below 0.2 or value below 0.15 is grey and goes to one of 6 grey
+/// levels by value, so greys never spread over hues; any other pixel goes to one of 24 hues (15 degrees each) x
+/// 3 saturations (0.2 to 1 in equal thirds) x 3 values (0.15 to 1 in equal thirds): 222 bins. Finer than the
+/// mask method's 52 bins because, measured on grocery-packages, they tell more products apart (README). Pixels
+/// are looked up by their colour quantised to 5 bits a channel (the bin of that cell's centre), a 32 KiB table.
 ///
 /// The descriptor is `[sqrt(whole); sqrt(centre)] / sqrt(2)`, each histogram normalised to sum 1 first. Each
 /// block of square roots has unit norm, so the vector has unit norm and the cosine distance the index computes is
@@ -14,8 +15,9 @@
 /// squared Hellinger distance of the two histograms (0 for the same colours, 1 for no colour in common).
 public struct ColourMethod: DescriptorMethod {
     public static let name = "colour"
-    /// Bins of one histogram: 12 hues x 2 saturations x 2 values, and 4 grey levels.
-    public static let bins = 52
+    /// Bins of one histogram: 24 hues x 3 saturations x 3 values, and 6 grey levels.
+    public static let hues = 24, saturations = 3, values = 3, greys = 6
+    public static let bins = hues * saturations * values + greys
     /// Two histograms: whole image, then centre.
     public static func kind(_ settings: MethodSettings) -> DescriptorKind { .vector(2 * bins) }
     public var kind: DescriptorKind { Self.kind(MethodSettings()) }
@@ -63,15 +65,27 @@ public struct ColourMethod: DescriptorMethod {
         return block(whole) + block(middle)
     }
 
-    /// The bin of every colour quantised to 5 bits a channel (red, green, blue; 15 bits), at the cell's centre.
+    /// The bin of every colour quantised to 5 bits a channel (red, green, blue; 15 bits), at the cell's centre
+    /// (222 bins fit a byte).
     static let table: [UInt8] = (0..<(1 << 15)).map { cell in
         func level(_ q: Int) -> UInt8 { UInt8(q * 8 + 4) }
         return UInt8(bin(r: level(cell >> 10), g: level((cell >> 5) & 31), b: level(cell & 31)))
     }
 
-    /// The mask method's colour bins: 12 hues x 2 saturations x 2 values for coloured pixels (0..<48), 4 grey
-    /// levels for the rest (48..<52).
+    /// 24 hues x 3 saturations x 3 values for coloured pixels (0..<216, hue-major), 6 grey levels by value for
+    /// the rest (216..<222).
     static func bin(r: UInt8, g: UInt8, b: UInt8) -> Int {
-        MaskedProductMethod.colourBin(r: r, g: g, b: b)
+        let rf = Float(r) / 255, gf = Float(g) / 255, bf = Float(b) / 255
+        let mx = max(rf, gf, bf), mn = min(rf, gf, bf)
+        let v = mx, s = mx > 0 ? (mx - mn) / mx : 0
+        if s < 0.2 || v < 0.15 { return hues * saturations * values + min(greys - 1, Int(v * Float(greys))) }
+        let d = mx - mn
+        var h: Float
+        if mx == rf { h = (gf - bf) / d } else if mx == gf { h = 2 + (bf - rf) / d } else { h = 4 + (rf - gf) / d }
+        h = (h < 0 ? h + 6 : h) / 6
+        let hb = min(hues - 1, Int(h * Float(hues)))
+        let sb = min(saturations - 1, Int((s - 0.2) / 0.8 * Float(saturations)))
+        let vb = min(values - 1, Int((v - 0.15) / 0.85 * Float(values)))
+        return (hb * saturations + sb) * values + vb
     }
 }
