@@ -18,7 +18,7 @@ struct GroupCommand: ParsableCommand {
           lookalike group --format html --output groups.html photos/
           lookalike group --method mask --format html --masks --output report/groups.html photos/
           lookalike group --format csv --keep size,oldest photos/ > groups.csv
-          lookalike group --method phash,dhash --threshold 1.2 photos/
+          lookalike group --method phash,dhash --threshold 0.2 photos/
         """
     )
 

@@ -9,7 +9,8 @@ struct GroupingOptions: ParsableArguments {
 
     @Option(name: [.short, .long, .customLong("cutoff")], help: ArgumentHelp(
         "Distance threshold (the graph rule's cutoff); default: the method's documented default for the rule.",
-        discussion: "Bits for one hash; 1 - cos for vectors; for fused methods 1.0 means 'at every method's unit'."))
+        discussion: "Bits for one hash; 1 - cos for vectors; for fused methods 1.0 means 'as far apart as a typical pair of "
+            + "these images' for every method (each method's distance over its median)."))
     var threshold: Float?
 
     @Flag(help: "k-reciprocal re-ranking (Zhong et al. 2017) before clustering; the threshold is then a Jaccard distance (default 0.8).")
@@ -25,7 +26,7 @@ struct GroupingOptions: ParsableArguments {
         discussion: "Its matches join whole first-stage groups."))
     var cascade: String?
 
-    @Option(help: "Cascade: the second method's threshold (default: its unit, as in fusions: a hash's threshold, 0.15 for vectors).")
+    @Option(help: "Cascade: the second method's threshold (default: its catalog unit: a hash's threshold, 0.15 for the mask method).")
     var cascadeThreshold: Float?
 
     @Option(help: "A profile written by `lookalike tune`: it sets the method(s), weights, rule, threshold, k and resolution.")

@@ -21,7 +21,7 @@ final class TuningTests: XCTestCase {
 
     func testTunerFindsAThresholdThatSeparatesProductsAndScoresHeldOutProductsOnly() {
         let (descriptors, labels) = planted()
-        let tuner = Tuner(descriptorSets: [descriptors], scales: [1], labels: labels)
+        let tuner = Tuner(descriptorSets: [descriptors], units: [1], labels: labels)
         let candidates = (0...30).map { GroupingSetting(rule: .components, threshold: Float($0)) }
         let outcome = tuner.tune(candidates: candidates, folds: 2, seed: 5)
         XCTAssertEqual(outcome.inSampleF1, 1)

@@ -6,7 +6,8 @@ import Synchronization
 /// method's type, so the two can never disagree.
 public enum MethodCatalog {
     /// The graph rule's default for grouping products: cutoff (bits for a 64-bit code, 1 - cos for vectors, or
-    /// units of each method's unit when fused), neighbours per image, Louvain resolution.
+    /// fused distance: each method's distance over its median over the collection), neighbours per image, Louvain
+    /// resolution.
     public struct ProductGrouping: Sendable, Equatable {
         public let cutoff: Float
         public let k: Int
@@ -26,9 +27,9 @@ public enum MethodCatalog {
         /// components, seed and linkage rules (and so of `dedupe`). Bit thresholds scale with the code length.
         /// See the README for the measurement behind each value.
         public let threshold: Float
-        /// What fused distances and a cascade's second stage divide this method's distance by: the distance at
-        /// which two images are "alike" for this method (the hashes' near-duplicate threshold; for vectors, a
-        /// looser product-level distance, so a fusion is not drowned by one vector method). Never 0.
+        /// What a cascade's second stage divides this method's distance by, and a fusion where the method's median
+        /// distance over the collection is 0 (`FusionScales`): the distance at which two images are "alike" for
+        /// this method (the hashes' near-duplicate threshold; for vectors, a looser product-level distance). Never 0.
         public let unit: Float
         /// The graph rule's defaults, chosen with `lookalike tune` on two product sets at once (README).
         public let productGrouping: ProductGrouping
@@ -83,17 +84,31 @@ public enum MethodCatalog {
     /// A sweep scores every threshold of a fine grid; a tuner tries fewer, since it also tries k and resolution.
     public enum GridPurpose: Sendable { case sweep, tuning }
 
-    /// Thresholds for one method or a fusion (units of each method's unit), or for re-ranked distances.
+    /// Thresholds for one method or a fusion (fused distances: each method's distance over its median over the
+    /// collection, so a typical pair is near 1), or for re-ranked distances.
     public static func thresholdGrid(_ entries: [Entry], _ settings: MethodSettings, rerank: Bool,
                                      purpose: GridPurpose) -> [Float] {
         if rerank { return stride(from: 0.02, through: 1.0, by: 0.02).map { Float($0) } }
-        if entries.count > 1 { return stride(from: 0.25, through: 10.0, by: 0.25).map { Float($0) } }
+        if entries.count > 1 {
+            switch purpose {
+            case .sweep: return stride(from: 0.02, through: 1.5, by: 0.02).map { Float($0) }
+            case .tuning:
+                return [0.02, 0.04, 0.06, 0.08, 0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6,
+                        0.65, 0.7, 0.75, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5]
+            }
+        }
         return entries[0].thresholdGrid(settings, purpose: purpose)
     }
 
-    /// Fused methods: the graph rule's default, in units of each method's unit (measured best for mask + pHash;
-    /// see the README).
-    public static let fusedProductGrouping = ProductGrouping(cutoff: 4, k: 20, resolution: 2)
+    /// Fused methods: the graph rule's default, in fused distance (each method's distance over its median over the
+    /// collection; see the README for the measurement).
+    /// Best mean over mask + colour and mask + pHash on both product sets.
+    public static let fusedProductGrouping = ProductGrouping(cutoff: 0.64, k: 20, resolution: 2)
+
+    /// Fused methods: the near-duplicate threshold (components, seed and linkage rules, `dedupe`), in fused
+    /// distance: the best shared setting of pHash + dHash and of mask + pHash on the two near-duplicate sets
+    /// (README).
+    public static let fusedNearDuplicateThreshold: Float = 0.15
 
     /// The graph rule's default for one method or several fused.
     public static func productGrouping(_ entries: [Entry], _ settings: MethodSettings) -> ProductGrouping {
@@ -113,6 +128,10 @@ public enum MethodCatalog {
               productGrouping: ProductGrouping(cutoff: 22, k: 5, resolution: 0.5)),
         Entry(MaskedProductMethod.self, summary: "background and skin removed; colour, shape and texture of the product",
               threshold: 0.01, unit: 0.15, productGrouping: ProductGrouping(cutoff: 0.25, k: 10, resolution: 2)),
+        // colour: near-duplicate threshold and graph setting chosen with `tune` like the others (README); its unit
+        // is the mask method's (both are 1 - cos of square-rooted histograms; not measured on its own).
+        Entry(ColourMethod.self, summary: "HSV colour histograms of the whole image and its centre (Hellinger)",
+              threshold: 0.02, unit: 0.15, productGrouping: ProductGrouping(cutoff: 0.2, k: 10, resolution: 2)),
         // Not measured with the real weights here: the mask method's vector defaults, until someone can.
         Entry(ResNet50Method.self, summary: "ImageNet ResNet50 global-average-pool features (needs the weights file)",
               threshold: 0.15, productGrouping: ProductGrouping(cutoff: 0.25, k: 10, resolution: 2)),

@@ -22,10 +22,11 @@ public struct ThresholdSweep: Sendable {
                   labels: labels, rule: rule, thresholds: thresholds, graph: graph)
     }
 
-    /// Fused methods: each method's distance divided by its scale, weighted and averaged.
-    public init(descriptorSets: [[Descriptor]], scales: [Float], weights: [Float]? = nil, labels: [String],
+    /// Fused methods: each method's distance divided by its median over these items (`DescriptorSearch`; `units`
+    /// where that median is 0), weighted and averaged.
+    public init(descriptorSets: [[Descriptor]], units: [Float], weights: [Float]? = nil, labels: [String],
                 rule: ClusteringRule, thresholds: [Float], graph: GraphSettings = GraphSettings(), rerank: Bool = false) {
-        self.init(index: DescriptorSearch.index(descriptorSets, units: scales, weights: weights, rerank: rerank),
+        self.init(index: DescriptorSearch.index(descriptorSets, units: units, weights: weights, rerank: rerank),
                   labels: labels, rule: rule, thresholds: thresholds, graph: graph)
     }
 

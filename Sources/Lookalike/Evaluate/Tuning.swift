@@ -14,16 +14,17 @@ public struct Tuner {
     }
 
     public let descriptorSets: [[Descriptor]]
-    public let scales: [Float]
+    /// Fused methods: each method's catalog unit, used where its median distance over a subset is 0.
+    public let units: [Float]
     public let weights: [Float]?
     public let labels: [String]
     /// k-reciprocal re-ranking before clustering, as `group --rerank` does.
     public let rerank: Bool
 
-    public init(descriptorSets: [[Descriptor]], scales: [Float], weights: [Float]? = nil, labels: [String],
+    public init(descriptorSets: [[Descriptor]], units: [Float], weights: [Float]? = nil, labels: [String],
                 rerank: Bool = false) {
         self.descriptorSets = descriptorSets
-        self.scales = scales
+        self.units = units
         self.weights = weights
         self.labels = labels
         self.rerank = rerank
@@ -31,7 +32,7 @@ public struct Tuner {
 
     /// A plan's methods, weights and re-ranking over descriptors already made.
     public init(plan: GroupingPlan, descriptorSets: [[Descriptor]], labels: [String]) {
-        self.init(descriptorSets: descriptorSets, scales: plan.units, weights: plan.weights, labels: labels, rerank: plan.rerank)
+        self.init(descriptorSets: descriptorSets, units: plan.units, weights: plan.weights, labels: labels, rerank: plan.rerank)
     }
 
     /// Every setting a tuner tries for `rule`: each threshold of the plan's grid; the graph rule also tries k in
@@ -52,7 +53,7 @@ public struct Tuner {
     /// Pairwise F1 of each setting on the images in `subset`; the neighbour index is built once for all.
     func scores(_ settings: [GroupingSetting], subset: [Int]) -> [Double] {
         let sets = descriptorSets.map { d in subset.map { d[$0] } }
-        let index = DescriptorSearch.index(sets, units: scales, weights: weights, rerank: rerank)
+        let index = DescriptorSearch.index(sets, units: units, weights: weights, rerank: rerank)
         let subsetLabels = subset.map { labels[$0] }
         return settings.map { setting in
             let clusters = Clusterer(rule: setting.clusteringRule, threshold: setting.threshold, graph: setting.graph)

@@ -28,7 +28,8 @@ public struct GroupingPlan: Sendable {
     public let keep: KeepPolicy
 
     /// Resolves every default not given: the rule from the purpose and the method family, the threshold from
-    /// the rule (a method's near-duplicate threshold, its graph cutoff, 1 unit for fusions, 0.8 re-ranked), k and
+    /// the rule (a method's near-duplicate threshold or graph cutoff, the catalog's fused ones for fusions, 0.8
+    /// re-ranked), k and
     /// resolution from the method's measured product-grouping setting.
     public init(methods: [MethodCatalog.Entry], settings: MethodSettings = MethodSettings(), weights: [Float]? = nil,
                 purpose: Purpose = .grouping, rule: ClusteringRule? = nil, threshold: Float? = nil, k: Int? = nil,
@@ -45,7 +46,7 @@ public struct GroupingPlan: Sendable {
         self.rule = rule
         let product = MethodCatalog.productGrouping(methods, settings)
         let defaultThreshold = rerank ? 0.8 : rule == .graph ? product.cutoff
-            : methods.count > 1 ? 1 : methods[0].defaultThreshold(settings)
+            : methods.count > 1 ? MethodCatalog.fusedNearDuplicateThreshold : methods[0].defaultThreshold(settings)
         self.threshold = threshold ?? defaultThreshold
         graph = GraphSettings(k: k ?? product.k, resolution: resolution ?? product.resolution, seed: seed)
         self.cascade = cascade.map { CascadeStage(method: $0, threshold: cascadeThreshold ?? $0.fusionUnit(settings)) }
@@ -80,7 +81,8 @@ public struct GroupingPlan: Sendable {
         methods.map(\.name).joined(separator: "+") + (cascade.map { ">" + $0.method.name } ?? "")
     }
 
-    /// What each method's distance is divided by in a fusion (ignored for one method).
+    /// Each method's catalog unit: what a fusion divides its distance by where the method's median distance over
+    /// the images is 0 (otherwise the median; `FusionScales`). Ignored for one method.
     public var units: [Float] { methods.count > 1 ? methods.map { $0.fusionUnit(settings) } : [1] }
 
     /// Makes the methods (a deep method without its weights throws, saying where it looked).

@@ -25,17 +25,18 @@ public struct GroupingReport: Sendable {
     /// Groups the images from one method's descriptors (`descriptors[i]` belongs to `images[i]`).
     public init(method: String, images: [ImageFacts], descriptors: [Descriptor], rule: ClusteringRule,
                 threshold: Float, keep: KeepPolicy = .standard, workers: Int? = nil) {
-        self.init(method: method, images: images, descriptorSets: [descriptors], scales: [1], rule: rule,
+        self.init(method: method, images: images, descriptorSets: [descriptors], units: [1], rule: rule,
                   threshold: threshold, keep: keep, workers: workers)
     }
 
-    /// Groups with one or several methods. With several, distances are fused (`FusedIndex`): each method's
-    /// distance over its scale, averaged with `weights`, and `threshold` is in those units (1 = at threshold).
-    public init(method: String, images: [ImageFacts], descriptorSets: [[Descriptor]], scales: [Float],
+    /// Groups with one or several methods. With several, distances are fused (`DescriptorSearch`): each method's
+    /// distance over its median over these images (`units`, the catalog's, where that median is 0), averaged
+    /// with `weights`, and `threshold` is in those terms (1 = a typical pair).
+    public init(method: String, images: [ImageFacts], descriptorSets: [[Descriptor]], units: [Float],
                 weights: [Float]? = nil, rerank: Bool = false, rule: ClusteringRule, threshold: Float,
                 graph: GraphSettings = GraphSettings(), keep: KeepPolicy = .standard, workers: Int? = nil) {
         precondition(descriptorSets.allSatisfy { $0.count == images.count })
-        let index = DescriptorSearch.index(descriptorSets, units: scales, weights: weights, rerank: rerank, workers: workers)
+        let index = DescriptorSearch.index(descriptorSets, units: units, weights: weights, rerank: rerank, workers: workers)
         self.init(method: method, images: images, index: index, rule: rule, threshold: threshold, graph: graph, keep: keep)
     }
 

@@ -15,15 +15,17 @@ public enum DescriptorSearch {
         return DescriptorIndex(base: base, descriptors: descriptors)
     }
 
-    /// One method, or several fused (each method's distance over its unit, averaged with `weights`: 1.0 is "at
-    /// every method's unit"), optionally k-reciprocal re-ranked (then Jaccard distances in [0, 1]).
-    /// `sets[m][i]` is method m's descriptor of item i; `units` are ignored for a single method.
+    /// One method, or several fused, optionally k-reciprocal re-ranked (then Jaccard distances in [0, 1]).
+    /// Fused: each method's distance over its median pairwise distance over these items (`FusionScales`; its
+    /// catalog unit, `units[m]`, where that median is 0), averaged with `weights`, so 1.0 is "a typical pair"
+    /// for every method. `sets[m][i]` is method m's descriptor of item i; `units` are ignored for a single method.
     public static func index(_ sets: [[Descriptor]], units: [Float], weights: [Float]? = nil, rerank: Bool = false,
                              workers: Int? = nil) -> any NeighbourIndex {
         precondition(!sets.isEmpty, "DescriptorSearch: no descriptors")
         let index: any NeighbourIndex = sets.count == 1
             ? self.index(sets[0], workers: workers)
-            : FusedIndex(descriptors: sets, scales: units, weights: weights, workers: workers)
+            : FusedIndex(descriptors: sets, scales: FusionScales.scales(sets, units: units, workers: workers),
+                         weights: weights, workers: workers)
         return rerank ? RerankedIndex(index) : index
     }
 

@@ -1,16 +1,22 @@
+import Synchronization
+
 /// Several methods at once: the distance of a pair is the weighted mean of each method's distance divided by
-/// that method's scale (its threshold), so 1.0 means "at the threshold" for every method alike: the ensemble
-/// the seed documents propose.
+/// that method's scale, the ensemble the seed documents propose. `DescriptorSearch` passes each method's median
+/// pairwise distance over the collection (`FusionScales`), so 1.0 means "a typical pair" for every method alike.
 ///
-/// Radius queries stay exact without comparing all pairs: a weighted mean of non-negative terms is at most R
-/// only if some term is at most R, so every pair within R is among the pairs within R x scale of at least one
-/// method. Those candidates are collected from each method's own exact index and then scored in full.
+/// Radius queries stay exact without comparing all pairs, whatever the (positive) scales: a weighted mean of
+/// non-negative terms is at most R only if some term is at most R, so every pair within R is among the pairs
+/// within R x scale of at least one method. Those candidates are collected from each method's own exact index
+/// and then scored in full.
 public struct FusedIndex: NeighbourIndex {
     public let count: Int
     let descriptors: [[Descriptor]]
-    let scales: [Float]
+    /// What each method's distance is divided by.
+    public let scales: [Float]
     let weights: [Float]
     let indexes: [any NeighbourIndex]
+    /// The longest k-nearest lists computed so far (shared by copies of this index).
+    let longest = KeptNearestLists()
 
     public init(descriptors: [[Descriptor]], scales: [Float], weights: [Float]? = nil, workers: Int? = nil) {
         precondition(!descriptors.isEmpty && descriptors.count == scales.count)
@@ -49,9 +55,20 @@ public struct FusedIndex: NeighbourIndex {
         }.sorted { ($0.i, $0.j) < ($1.i, $1.j) }
     }
 
-    /// Exact by a full scan (n^2 fused distances).
+    /// Exact by a full scan (n^2 fused distances). The longest lists asked for so far are kept: a shorter
+    /// request (sweeps and tuners ask for k 1, 5, 10 and 20 of the same index, over and over) is their prefix,
+    /// which is exact since lists are ordered by (distance, index).
     public func nearest(k: Int) -> [[Neighbour]] {
         let k = min(k, max(count - 1, 0))
+        if let kept = longest.withLock({ $0 }), kept.k >= k {
+            return kept.k == k ? kept.lists : kept.lists.map { Array($0.prefix(k)) }
+        }
+        let lists = scan(k: k)
+        longest.withLock { if ($0?.k ?? -1) < k { $0 = (k, lists) } }
+        return lists
+    }
+
+    func scan(k: Int) -> [[Neighbour]] {
         let chunks = Parallel.mapChunks(count: count) { range -> [[Neighbour]] in
             range.map { i in
                 (0..<count).filter { $0 != i }.map { Neighbour(index: $0, distance: distance(i, $0)) }
@@ -60,4 +77,10 @@ public struct FusedIndex: NeighbourIndex {
         }
         return chunks.flatMap { $0 }
     }
+}
+
+/// A fused index's longest k-nearest lists, kept between calls.
+final class KeptNearestLists: Sendable {
+    private let state = Mutex<(k: Int, lists: [[Neighbour]])?>(nil)
+    func withLock<R>(_ body: (inout (k: Int, lists: [[Neighbour]])?) -> R) -> R { state.withLock { body(&$0) } }
 }
