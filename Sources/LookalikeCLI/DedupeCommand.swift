@@ -56,7 +56,7 @@ struct DedupeCommand: ParsableCommand {
     func run() throws {
         let console = Console()
         // Moving files on a looser product grouping is only done when asked for: components unless --cluster.
-        let (outcome, failed) = try runPlan(try grouping.plan(purpose: .dedupe), input: input, console: console,
+        let (outcome, failed) = try runPlan(try grouping.plan(purpose: .dedupe, console: console), input: input, console: console,
                                             excluding: moveTo.map { [$0] } ?? [])
         let report = outcome.report
         let counts = (processed: outcome.processed, failed: failed)

@@ -43,7 +43,7 @@ struct GroupCommand: ParsableCommand {
 
     func run() throws {
         let console = Console()
-        let (outcome, failed) = try runPlan(try grouping.plan(purpose: .grouping), input: input, console: console,
+        let (outcome, failed) = try runPlan(try grouping.plan(purpose: .grouping, console: console), input: input, console: console,
                                                       overlayFolder: masks ? try maskFolder(console: console) : nil)
         let report = outcome.report
         let base = output.map { (URL(fileURLWithPath: $0).deletingLastPathComponent().path) }

@@ -57,8 +57,28 @@ struct GroupingOptions: ParsableArguments {
         }
     }
 
-    /// The library's plan for these options (a profile, when given, sets methods, weights and the setting).
-    func plan(purpose: GroupingPlan.Purpose) throws -> GroupingPlan {
+    /// The library's plan for these options (a profile, when given, sets methods, weights and the setting). With no
+    /// --method, `group` groups products with the measured default (`MethodCatalog.productDefault`), saying so on
+    /// stderr when it has to fall back; `dedupe` hashes (pHash).
+    func plan(purpose: GroupingPlan.Purpose, console: Console) throws -> GroupingPlan {
+        if purpose == .grouping && methods.method.isEmpty && profile == nil {
+            let (chosen, fellBack) = GroupingPlan.productDefault(settings: methods.settings,
+                                                               pooling: methods.settingsOptions.pooling,
+                                                               focus: methods.settingsOptions.focus,
+                                                               keep: KeepPolicy(parsing: keep)!, seed: seed)
+            if let fellBack { console.error("group: \(fellBack)") }
+            if cluster != nil || threshold != nil || k != nil || resolution != nil || rerank || cascade != nil {
+                return try plan(purpose: purpose, console: console, methods: chosen.methods, settings: chosen.settings,
+                                weights: chosen.weights)
+            }
+            return chosen
+        }
+        return try plan(purpose: purpose, console: console, methods: nil, settings: methods.settings, weights: nil)
+    }
+
+    /// The plan for explicit methods (or the given ones, when `group`'s default was taken but a setting was asked).
+    private func plan(purpose: GroupingPlan.Purpose, console: Console, methods chosen: [MethodCatalog.Entry]?,
+                      settings: MethodSettings, weights chosenWeights: [Float]?) throws -> GroupingPlan {
         let keep = KeepPolicy(parsing: self.keep)!
         if let profile {
             let fitted: GroupingProfile
@@ -67,8 +87,8 @@ struct GroupingOptions: ParsableArguments {
                 throw ValidationError("\(profile) \(error)")
             }
         }
-        return GroupingPlan(methods: try methods.single(or: "phash"), settings: methods.settings,
-                            weights: try methods.parsedWeights(), purpose: purpose, rule: cluster, threshold: threshold,
+        return GroupingPlan(methods: try chosen ?? methods.single(or: "phash"), settings: settings,
+                            weights: try chosenWeights ?? methods.parsedWeights(), purpose: purpose, rule: cluster, threshold: threshold,
                             k: k, resolution: resolution, seed: seed, rerank: rerank,
                             cascade: cascade.flatMap(MethodCatalog.entry(named:)), cascadeThreshold: cascadeThreshold,
                             keep: keep)

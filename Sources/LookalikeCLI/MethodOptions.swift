@@ -39,18 +39,20 @@ struct MethodSettingsOptions: ParsableArguments {
     @Option(help: "Deep methods: the weights file (default: LOOKALIKE_WEIGHTS, then the cache folders; see README).")
     var weights: String?
 
-    @Option(help: "EfficientNet-Lite methods: pool the head's pixels by their mean (avg) or generalised mean, p = 3 (gem).")
-    var pooling: EfficientNetLite.Pooling = .avg
+    @Option(help: "EfficientNet-Lite methods: pool the head's pixels by their mean (avg) or generalised mean, p = 3 (gem); default avg (gem in group's default).")
+    var pooling: EfficientNetLite.Pooling?
 
-    @Option(help: "Deep methods: see the whole image, or the product with its backdrop painted out (product).")
-    var focus: MethodSettings.Focus = .image
+    @Option(help: "Deep methods: see the whole image, or the product with its backdrop painted out (product); default image (product in group's default).")
+    var focus: MethodSettings.Focus?
 
     func validate() throws {
         guard size >= 2 else { throw ValidationError("--size must be at least 2 (got \(size))") }
         guard size <= 64 else { throw ValidationError("--size must be at most 64 (got \(size))") }
     }
 
-    var settings: MethodSettings { MethodSettings(hashSize: size, weightsPath: weights, pooling: pooling, focus: focus) }
+    var settings: MethodSettings {
+        MethodSettings(hashSize: size, weightsPath: weights, pooling: pooling ?? .avg, focus: focus ?? .image)
+    }
 }
 
 /// Which methods a command runs: `--method` (a comma list is a fusion, everywhere), the fusion's weights, and

@@ -56,14 +56,14 @@ final class CommandLineTests: XCTestCase {
 
 extension CommandLineTests {
     func testGroupFindsTheEightOrientationsOfEachPicture() throws {
-        let result = try run(["group", "-f", "csv", FixturePaths.image("orient")])
+        let result = try run(["group", "--method", "phash", "-f", "csv", FixturePaths.image("orient")])
         XCTAssertEqual(result.status, 0, result.stderr)
         let rows = result.stdout.split(separator: "\n").dropFirst()
         XCTAssertEqual(rows.count, 16)
         XCTAssertEqual(Set(rows.map { $0.split(separator: ",")[0] }), ["1", "2"])
         XCTAssertEqual(rows.filter { $0.contains(",keep,") }.count, 2)
         // Without applying EXIF orientation, the rotated copies no longer match.
-        let raw = try run(["group", "-f", "csv", "--ignore-orientation", FixturePaths.image("orient")])
+        let raw = try run(["group", "--method", "phash", "-f", "csv", "--ignore-orientation", FixturePaths.image("orient")])
         XCTAssertLessThan(raw.stdout.split(separator: "\n").count - 1, 16)
     }
 
@@ -211,7 +211,7 @@ extension CommandLineTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lookalike-gallery-\(getpid())")
         defer { try? FileManager.default.removeItem(at: dir) }
         let page = dir.appendingPathComponent("report/groups.html").path
-        let result = try run(["group", "-f", "html", "--masks", "-o", page, FixturePaths.image("orient")])
+        let result = try run(["group", "--method", "phash", "-f", "html", "--masks", "-o", page, FixturePaths.image("orient")])
         XCTAssertEqual(result.status, 0, result.stderr)
         let html = try String(contentsOfFile: page, encoding: .utf8)
         let masks = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("report/groups-masks").path)
@@ -430,5 +430,19 @@ extension CommandLineTests {
         XCTAssertEqual(damaged.log.components(separatedBy: "damaged record(s) dropped").count, 2, damaged.log)
         let healed = try XCTUnwrap(EmbeddingStore(file: file, dimension: 2048))
         XCTAssertEqual(healed.damagedRecords, 0, "rewritten without the damage, so later runs say nothing")
+    }
+}
+
+extension CommandLineTests {
+    /// Without --method, group groups products with the measured default fusion; when its network cannot start it
+    /// says so, names the command that gets the weights, and groups with the mask method instead.
+    func testGroupWithoutAMethodFallsBackToTheMaskMethodAndSaysHowToGetTheWeights() throws {
+        let result = try run(["group", "-f", "json", "--weights", "/nonexistent/efficientnet-lite0.pth", FixturePaths.image("orient")])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("grouping with mask instead"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("bash Scripts/get-weights.sh"), result.stderr)
+        let header = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(header["method"] as? String, "mask")
+        XCTAssertEqual(header["cluster"] as? String, "graph")
     }
 }

@@ -110,6 +110,25 @@ public enum MethodCatalog {
     /// (README).
     public static let fusedNearDuplicateThreshold: Float = 0.15
 
+    /// What `lookalike group` runs when no method is named: the best product grouping measured on the shared
+    /// sets with one setting for both (README, "How the defaults were chosen"), and what it falls back to when a
+    /// network's weights are missing.
+    public struct ProductDefault: Sendable {
+        public let methods: [String]
+        public let weights: [Float]
+        public let pooling: EfficientNetLite.Pooling
+        public let focus: MethodSettings.Focus
+        /// The graph rule's setting for this fusion (chosen with `tune` on seed + grocery together).
+        public let grouping: ProductGrouping
+        /// The best method that needs no weights.
+        public let fallback: String
+    }
+
+    public static let productDefault = ProductDefault(methods: ["effnet-lite0", "colour"], weights: [1, 0.4],
+                                                      pooling: .gem, focus: .product,
+                                                      grouping: ProductGrouping(cutoff: 0.9, k: 10, resolution: 2),
+                                                      fallback: "mask")
+
     /// The graph rule's default for one method or several fused.
     public static func productGrouping(_ entries: [Entry], _ settings: MethodSettings) -> ProductGrouping {
         guard entries.count == 1 else { return fusedProductGrouping }

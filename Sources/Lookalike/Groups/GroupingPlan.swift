@@ -71,6 +71,31 @@ public struct GroupingPlan: Sendable {
         init(_ description: String) { self.description = description }
     }
 
+    /// The plan `group` runs when no method is named: `MethodCatalog.productDefault` with its own graph setting,
+    /// or, when one of its methods cannot start (a network's weights missing), the fallback method with its own
+    /// defaults; `fellBack` then says why. `settings`' pooling and focus are used where given, else the default's.
+    public static func productDefault(settings: MethodSettings, pooling: EfficientNetLite.Pooling? = nil,
+                                      focus: MethodSettings.Focus? = nil, keep: KeepPolicy = .standard, seed: UInt64 = 1)
+        -> (plan: GroupingPlan, fellBack: String?)
+    {
+        let d = MethodCatalog.productDefault
+        var chosen = settings
+        chosen.pooling = pooling ?? d.pooling
+        chosen.focus = focus ?? d.focus
+        let entries = d.methods.compactMap(MethodCatalog.entry(named:))
+        do {
+            for entry in entries { _ = try entry.make(chosen) }  // networks are loaded once per process
+            return (GroupingPlan(methods: entries, settings: chosen, weights: d.weights, rule: .graph,
+                                 threshold: d.grouping.cutoff, k: d.grouping.k, resolution: d.grouping.resolution,
+                                 seed: seed, keep: keep), nil)
+        } catch {
+            let fallback = MethodCatalog.entry(named: d.fallback)!
+            let why = "the default \(d.methods.joined(separator: ",")) cannot start (\(String("\(error)".split(separator: "\n").first ?? ""))); "
+                + "grouping with \(d.fallback) instead. Get the weights with: bash Scripts/get-weights.sh (then lookalike models)"
+            return (GroupingPlan(methods: [fallback], settings: settings, seed: seed, keep: keep), why)
+        }
+    }
+
     /// Near-duplicate methods (hashes) group by components; as soon as a vector method is involved, graph.
     public static func defaultRule(for methods: [MethodCatalog.Entry]) -> ClusteringRule {
         methods.allSatisfy(\.isNearDuplicateMethod) ? .components : .graph
