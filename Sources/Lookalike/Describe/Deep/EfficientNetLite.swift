@@ -150,27 +150,7 @@ public final class EfficientNetLite: Sendable {
     /// Weights from a seeded generator, as `ResNet50.seededStateDict` (same rule, this variant's tensors in
     /// checkpoint order, `_fc` and num_batches_tracked skipped); `Scripts/make_effnet_goldens.py` makes the same.
     public static func seededStateDict(_ variant: Variant, seed: UInt64 = 2026) -> [String: Tensor] {
-        var rng = SplitMix64(seed: seed)
-        func u() -> Double { Double(rng.next() >> 11) * 0x1p-53 }
-        var out: [String: Tensor] = [:]
-        for (name, shape) in stateDictShapes(variant) where !name.hasSuffix("num_batches_tracked") {
-            let count = shape.reduce(1, *)
-            var values = [Float](repeating: 0, count: count)
-            if shape.count == 4 {
-                let bound = (3.0 / Double(shape.dropFirst().reduce(1, *))).squareRoot()
-                for i in 0..<count { values[i] = Float((2 * u() - 1) * bound) }
-            } else if name.hasSuffix(".weight") {
-                for i in 0..<count { values[i] = Float(0.5 + u()) }
-            } else if name.hasSuffix(".bias") {
-                for i in 0..<count { values[i] = Float(0.2 * (2 * u() - 1)) }
-            } else if name.hasSuffix(".running_mean") {
-                for i in 0..<count { values[i] = Float(0.1 * (2 * u() - 1)) }
-            } else {
-                for i in 0..<count { values[i] = Float(0.5 + u()) }
-            }
-            out[name] = Tensor(shape: shape, values: values)
-        }
-        return out
+        SeededWeights.stateDict(stateDictShapes(variant), seed: seed)
     }
 
     public enum Pooling: String, CaseIterable, Sendable {
