@@ -23,6 +23,11 @@ args = parser.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(0)
 model = torchvision.models.resnet50().eval()
+# The same network for ONNX Runtime (Benchmarks/ort_resnet50.py), exported once.
+os.makedirs("bench-out/onnx", exist_ok=True)
+if not os.path.exists("bench-out/onnx/resnet50.onnx"):
+    torch.onnx.export(model, torch.rand(1, 3, 224, 224), "bench-out/onnx/resnet50.onnx", input_names=["x"],
+                      output_names=["y"], dynamic_axes={"x": {0: "n"}, "y": {0: "n"}}, opset_version=13)
 
 
 def images_per_second(batch, passes):
