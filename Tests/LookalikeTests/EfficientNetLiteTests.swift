@@ -97,3 +97,23 @@ final class ProductFocusTests: XCTestCase {
         XCTAssertEqual(recall.recall, 1.0 / 3.0, accuracy: 1e-12)
     }
 }
+
+extension ProductFocusTests {
+    /// With `--focus product` the colour histograms skip the backdrop: a red square on white and the same square on
+    /// grey are close, where the whole-image histograms (mostly backdrop) are far apart.
+    func testColourOnTheProductIgnoresTheBackdrop() {
+        func sample(backdrop: UInt8) -> ImageSample {
+            let (w, h) = (120, 100)
+            var pixels = [UInt8](repeating: backdrop, count: 3 * w * h)
+            for y in 30..<70 { for x in 40..<80 { let i = 3 * (y * w + x); pixels[i] = 220; pixels[i + 1] = 20; pixels[i + 2] = 20 } }
+            return ImageSample(path: "p.png", decoded: DecodedImage(width: w, height: h, pixels: .rgb8(pixels), orientation: .up, format: .png),
+                               applyOrientation: true)
+        }
+        let white = sample(backdrop: 255), grey = sample(backdrop: 60)
+        let whole = ColourMethod(focus: .image), product = ColourMethod(focus: .product)
+        let far = DescriptorSearch.distance(whole.describe(white), whole.describe(grey))
+        let near = DescriptorSearch.distance(product.describe(white), product.describe(grey))
+        XCTAssertGreaterThan(far, 0.4)
+        XCTAssertLessThan(near, 0.05)
+    }
+}

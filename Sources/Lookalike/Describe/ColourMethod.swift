@@ -21,11 +21,18 @@ public struct ColourMethod: DescriptorMethod {
     /// Two histograms: whole image, then centre.
     public static func kind(_ settings: MethodSettings) -> DescriptorKind { .vector(2 * bins) }
     public var kind: DescriptorKind { Self.kind(MethodSettings()) }
-    public init() {}
-    public init(settings: MethodSettings) {}
+    /// `product` (`--focus product`): the histograms count only pixels the mask method does not take for backdrop,
+    /// so a white packshot backdrop no longer outweighs the product.
+    public let focus: MethodSettings.Focus
+    public init(focus: MethodSettings.Focus = .image) { self.focus = focus }
+    public init(settings: MethodSettings) { focus = settings.focus }
 
     public func describe(_ sample: ImageSample) -> Descriptor {
-        .vector(Self.vector(sample.smallRGB))
+        guard focus == .product else { return .vector(Self.vector(sample.smallRGB)) }
+        let mask = sample.productMask
+        let kept = mask.labels.map { $0 != .background }
+        // An image that is all backdrop to the mask keeps every pixel rather than none.
+        return .vector(Self.vector(sample.smallRGB, counting: kept.contains(true) ? kept : nil))
     }
 
     /// The centre block: the middle half of each side (at least one pixel).
@@ -34,7 +41,8 @@ public struct ColourMethod: DescriptorMethod {
         return (x0..<max(x0 + 1, width - width / 4), y0..<max(y0 + 1, height - height / 4))
     }
 
-    static func vector(_ image: RGBImage) -> [Float] {
+    /// `counting[i]`: whether pixel i is counted (all when nil).
+    static func vector(_ image: RGBImage, counting: [Bool]? = nil) -> [Float] {
         let w = image.width, h = image.height
         let (cx, cy) = centre(width: w, height: h)
         var whole = [Int32](repeating: 0, count: bins), middle = [Int32](repeating: 0, count: bins)
@@ -46,6 +54,7 @@ public struct ColourMethod: DescriptorMethod {
                             let inRows = cy.contains(y)
                             var i = 3 * y * w
                             for x in 0..<w {
+                                if let counting, !counting[y * w + x] { i += 3; continue }
                                 let cell = (Int(p[i]) >> 3) << 10 | (Int(p[i + 1]) >> 3) << 5 | Int(p[i + 2]) >> 3
                                 let b = Int(lut[cell])
                                 whole[b] &+= 1

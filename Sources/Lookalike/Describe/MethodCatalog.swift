@@ -126,7 +126,7 @@ public enum MethodCatalog {
 
     public static let productDefault = ProductDefault(methods: ["effnet-lite0", "colour"], weights: [1, 0.4],
                                                       pooling: .gem, focus: .product,
-                                                      grouping: ProductGrouping(cutoff: 0.9, k: 10, resolution: 2),
+                                                      grouping: ProductGrouping(cutoff: 0.8, k: 10, resolution: 2),
                                                       fallback: "mask")
 
     /// The graph rule's default for one method or several fused.
