@@ -452,17 +452,62 @@ void lkc_barrier_wait(lk_barrier *b) {
     lkc_await_change(&b->generation, generation, &b->sleepers);
 }
 
+/* The pool shared by the networks' workspaces: helpers sleep between passes (spin, then futex). */
+static void *pool_main(void *arg) {
+    lk_pool *pool = ((void **)arg)[0];
+    int tid = (int)(long)((void **)arg)[1];
+    free(arg);
+    unsigned seen = 0;
+    for (;;) {
+        lkc_await_change(&pool->job, seen, &pool->job_sleepers);
+        seen = atomic_load(&pool->job);
+        if (pool->quit) return 0;
+        pool->work(pool->arg, tid);
+    }
+}
+
+int lkc_pool_start(lk_pool *pool, int threads, void (*work)(void *arg, int tid), void *arg) {
+    memset(pool, 0, sizeof *pool);
+    pool->threads = threads < 1 ? 1 : threads;
+    pool->barrier.count = pool->threads;
+    pool->work = work; pool->arg = arg;
+    if (pool->threads == 1) return 1;
+    pool->helpers = calloc((size_t)pool->threads, sizeof(pthread_t));
+    if (!pool->helpers) return 0;
+    for (int t = 1; t < pool->threads; t++) {
+        void **start = malloc(2 * sizeof(void *));
+        if (start) { start[0] = pool; start[1] = (void *)(long)t; }
+        if (!start || pthread_create(&pool->helpers[t], 0, pool_main, start) != 0) {
+            free(start);
+            pool->threads = t;  /* stop joins only the helpers that started */
+            lkc_pool_stop(pool);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+void lkc_pool_run(lk_pool *pool) {
+    if (pool->threads > 1) lkc_publish_change(&pool->job, &pool->job_sleepers);
+    pool->work(pool->arg, 0);
+}
+
+void lkc_pool_stop(lk_pool *pool) {
+    if (!pool->helpers) return;
+    pool->quit = 1;
+    lkc_publish_change(&pool->job, &pool->job_sleepers);
+    for (int t = 1; t < pool->threads; t++) pthread_join(pool->helpers[t], 0);
+    free(pool->helpers);
+    pool->helpers = 0;
+}
+
 struct lk_resnet_workspace {
     const lk_resnet *net;
     int max_batch, threads, height, width;
     float *padded;         /* the input images, NHWC with the stem's zero padding */
     float *x, *y, *t1, *t2, *identity;
     float *pack;           /* threads x MR x KC */
-    pthread_t *helpers;
-    lk_barrier barrier;
-    _Atomic unsigned job;  /* bumped to start a pass on the helpers */
-    _Atomic int job_sleepers;
-    int quit;
+    lk_pool pool;
     const float *input;
     int n;
     float *out;
@@ -478,15 +523,15 @@ static void forward_part(lk_resnet_workspace *ws, int tid) {
     const lk_conv *stem = &net->convs[0];
     int hp = ws->height + 2 * stem->pad, wp = ws->width + 2 * stem->pad;
     lkc_pad_to_nhwc_part(ws->input, n, stem->cin, ws->height, ws->width, stem->pad, ws->padded, tid, T);
-    lkc_barrier_wait(&ws->barrier);
+    lkc_barrier_wait(&ws->pool.barrier);
     lk_conv unpadded = *stem;
     unpadded.pad = 0;
     lk_conv_input in = lkc_input(&unpadded, ws->padded, n, hp, wp);
     lkc_conv_part(&in, y, 0, 1, tid, T, pack, kernel);
-    lkc_barrier_wait(&ws->barrier);
+    lkc_barrier_wait(&ws->pool.barrier);
     int h = in.ho, w = in.wo, c = stem->cout;
     max_pool_part(y, n, h, w, c, x, tid, T);
-    lkc_barrier_wait(&ws->barrier);
+    lkc_barrier_wait(&ws->pool.barrier);
     h = (h + 2 - 3) / 2 + 1; w = (w + 2 - 3) / 2 + 1;
 
     int index = 1;
@@ -500,32 +545,21 @@ static void forward_part(lk_resnet_workspace *ws, int tid) {
         }
         lk_conv_input i1 = lkc_input(c1, x, n, h, w);
         lkc_conv_part(&i1, ws->t1, 0, 1, tid, T, pack, kernel);
-        lkc_barrier_wait(&ws->barrier);
+        lkc_barrier_wait(&ws->pool.barrier);
         lk_conv_input i2 = lkc_input(c2, ws->t1, n, i1.ho, i1.wo);
         lkc_conv_part(&i2, ws->t2, 0, 1, tid, T, pack, kernel);
-        lkc_barrier_wait(&ws->barrier);
+        lkc_barrier_wait(&ws->pool.barrier);
         lk_conv_input i3 = lkc_input(c3, ws->t2, n, i2.ho, i2.wo);
         lkc_conv_part(&i3, y, down ? ws->identity : x, 1, tid, T, pack, kernel);
-        lkc_barrier_wait(&ws->barrier);
+        lkc_barrier_wait(&ws->pool.barrier);
         float *swap = x; x = y; y = swap;
         h = i3.ho; w = i3.wo; c = c3->cout;
     }
     lkc_average_pool_part(x, n, h * w, c, ws->out, tid, T);
-    lkc_barrier_wait(&ws->barrier);
+    lkc_barrier_wait(&ws->pool.barrier);
 }
 
-static void *helper_main(void *arg) {
-    lk_resnet_workspace *ws = ((void **)arg)[0];
-    int tid = (int)(long)((void **)arg)[1];
-    free(arg);
-    unsigned seen = 0;
-    for (;;) {
-        lkc_await_change(&ws->job, seen, &ws->job_sleepers);
-        seen = atomic_load(&ws->job);
-        if (ws->quit) return 0;
-        forward_part(ws, tid);
-    }
-}
+static void forward_work(void *ws, int tid) { forward_part(ws, tid); }
 
 /* ---- Public API ---- */
 
@@ -595,34 +629,15 @@ lk_resnet_workspace *lk_resnet_workspace_create(const lk_resnet *net, int max_ba
     ws->t1 = lkc_aligned_floats(t1 * batch); ws->t2 = lkc_aligned_floats(t2 * batch);
     ws->identity = lkc_aligned_floats((id ? id : 1) * batch);
     ws->pack = lkc_aligned_floats((size_t)ws->threads * MR * KC);
-    ws->barrier.count = ws->threads;
     if (!ws->padded || !ws->x || !ws->y || !ws->t1 || !ws->t2 || !ws->identity || !ws->pack) { lk_resnet_workspace_release(ws); return 0; }
     memset(ws->pack, 0, (size_t)ws->threads * MR * KC * sizeof(float));
-    if (ws->threads > 1) {
-        ws->helpers = calloc((size_t)ws->threads, sizeof(pthread_t));
-        if (!ws->helpers) { lk_resnet_workspace_release(ws); return 0; }
-        for (int t = 1; t < ws->threads; t++) {
-            void **arg = malloc(2 * sizeof(void *));
-            arg[0] = ws; arg[1] = (void *)(long)t;
-            if (!arg || pthread_create(&ws->helpers[t], 0, helper_main, arg) != 0) {
-                free(arg);
-                ws->threads = t;  /* release joins only the helpers that started */
-                lk_resnet_workspace_release(ws);
-                return 0;
-            }
-        }
-    }
+    if (!lkc_pool_start(&ws->pool, ws->threads, forward_work, ws)) { lk_resnet_workspace_release(ws); return 0; }
     return ws;
 }
 
 void lk_resnet_workspace_release(lk_resnet_workspace *ws) {
     if (!ws) return;
-    if (ws->helpers) {
-        ws->quit = 1;
-        lkc_publish_change(&ws->job, &ws->job_sleepers);
-        for (int t = 1; t < ws->threads; t++) pthread_join(ws->helpers[t], 0);
-        free(ws->helpers);
-    }
+    lkc_pool_stop(&ws->pool);
     free(ws->padded); free(ws->x); free(ws->y); free(ws->t1); free(ws->t2); free(ws->identity); free(ws->pack);
     free(ws);
 }
@@ -630,8 +645,7 @@ void lk_resnet_workspace_release(lk_resnet_workspace *ws) {
 int lk_resnet_forward(lk_resnet_workspace *ws, const float *input, int n, float *out) {
     if (n < 1 || n > ws->max_batch) return 0;
     ws->input = input; ws->n = n; ws->out = out;
-    if (ws->threads > 1) lkc_publish_change(&ws->job, &ws->job_sleepers);
-    forward_part(ws, 0);
+    lkc_pool_run(&ws->pool);
     return 1;
 }
 

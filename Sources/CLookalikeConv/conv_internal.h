@@ -4,6 +4,7 @@
 #define LK_CONV_INTERNAL_H
 
 #include "CLookalikeConv.h"
+#include <pthread.h>
 #include <stdatomic.h>
 
 #define MR 12    /* pixel rows per micro-tile (AVX-512: 12 x 2 accumulators of 16 channels) */
@@ -67,6 +68,8 @@ static inline lk_conv_input lkc_input(const lk_conv *cv, const float *in, int n,
     return x;
 }
 
+
+
 typedef struct {
     _Atomic int arrived;
     _Atomic unsigned generation;
@@ -74,6 +77,23 @@ typedef struct {
     int count;
 } lk_barrier;
 
+/* Helper threads that run whole passes: each lkc_pool_run calls work(arg, tid) on threads 1..threads-1 and on the
+   caller as thread 0; `barrier` spans all of them. The pool must not move once started. */
+typedef struct {
+    int threads;
+    pthread_t *helpers;
+    lk_barrier barrier;
+    _Atomic unsigned job;  /* bumped to start a pass on the helpers */
+    _Atomic int job_sleepers;
+    int quit;
+    void (*work)(void *arg, int tid);
+    void *arg;
+} lk_pool;
+
+/* Starts threads - 1 helpers; 0 (with every started helper joined again) when one cannot start. */
+int lkc_pool_start(lk_pool *pool, int threads, void (*work)(void *arg, int tid), void *arg);
+void lkc_pool_run(lk_pool *pool);
+void lkc_pool_stop(lk_pool *pool);
 
 void *lkc_aligned_floats(size_t count);
 /* Packs a convolution whose input activations hold `cin_storage` >= cin channels per pixel (the extra ones read

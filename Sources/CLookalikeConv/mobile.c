@@ -6,7 +6,6 @@
 #include "conv_internal.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__x86_64__)
@@ -214,11 +213,7 @@ struct lk_mobile_workspace {
     float *image;          /* the input images, NHWC */
     float *buffers[3];     /* activations: each layer writes one that is neither its input nor a kept residual */
     float *pack;           /* threads x MR x KC */
-    pthread_t *helpers;
-    lk_barrier barrier;
-    _Atomic unsigned job;
-    _Atomic int job_sleepers;
-    int quit;
+    lk_pool pool;
     const float *input;
     int n, pooling;
     float *out;
@@ -258,7 +253,7 @@ static void forward_part(lk_mobile_workspace *ws, int tid) {
     lk_dw_row pixel = dw_kernel_for(lk_conv_isa());
     int cin0 = net->layers[0].conv.cin;
     lkc_pad_to_nhwc_part(ws->input, n, cin0, h, w, 0, ws->image, tid, T);
-    lkc_barrier_wait(&ws->barrier);
+    lkc_barrier_wait(&ws->pool.barrier);
     const float *x = ws->image;
     int x_buffer = -1, kept_buffer = -1, kept_for = -1;
     for (int i = 0; i < net->count; i++) {
@@ -279,27 +274,16 @@ static void forward_part(lk_mobile_workspace *ws, int tid) {
             lk_conv_input in = lkc_input(&layer->conv, x, n, h, w);
             lkc_conv_part(&in, y, residual, layer->act, tid, T, pack, kernel);
         }
-        lkc_barrier_wait(&ws->barrier);
+        lkc_barrier_wait(&ws->pool.barrier);
         if (kept_for == i) { kept_buffer = -1; kept_for = -1; }
         x = y; x_buffer = b; h = ho; w = wo;
     }
     const lk_layer *last = &net->layers[net->count - 1];
     pool_part(x, n, h * w, last->cout, stored_channels(net, net->count - 1), ws->pooling, ws->out, tid, T);
-    lkc_barrier_wait(&ws->barrier);
+    lkc_barrier_wait(&ws->pool.barrier);
 }
 
-static void *helper_main(void *arg) {
-    lk_mobile_workspace *ws = ((void **)arg)[0];
-    int tid = (int)(long)((void **)arg)[1];
-    free(arg);
-    unsigned seen = 0;
-    for (;;) {
-        lkc_await_change(&ws->job, seen, &ws->job_sleepers);
-        seen = atomic_load(&ws->job);
-        if (ws->quit) return 0;
-        forward_part(ws, tid);
-    }
-}
+static void forward_work(void *ws, int tid) { forward_part(ws, tid); }
 
 lk_mobile_workspace *lk_mobile_workspace_create(const lk_mobile *net, int max_batch, int threads, int height, int width) {
     if (!net || net->count == 0 || net->layers[0].depthwise || max_batch < 1) return 0;
@@ -318,38 +302,18 @@ lk_mobile_workspace *lk_mobile_workspace_create(const lk_mobile *net, int max_ba
     ws->image = lkc_aligned_floats((size_t)height * width * net->layers[0].conv.cin * batch);
     for (int b = 0; b < 3; b++) ws->buffers[b] = lkc_aligned_floats(largest * batch);
     ws->pack = lkc_aligned_floats((size_t)ws->threads * MR * KC);
-    ws->barrier.count = ws->threads;
     if (!ws->image || !ws->buffers[0] || !ws->buffers[1] || !ws->buffers[2] || !ws->pack) {
         lk_mobile_workspace_release(ws);
         return 0;
     }
     memset(ws->pack, 0, (size_t)ws->threads * MR * KC * sizeof(float));
-    if (ws->threads > 1) {
-        ws->helpers = calloc((size_t)ws->threads, sizeof(pthread_t));
-        if (!ws->helpers) { lk_mobile_workspace_release(ws); return 0; }
-        for (int t = 1; t < ws->threads; t++) {
-            void **arg = malloc(2 * sizeof(void *));
-            if (!arg) { ws->threads = t; lk_mobile_workspace_release(ws); return 0; }
-            arg[0] = ws; arg[1] = (void *)(long)t;
-            if (pthread_create(&ws->helpers[t], 0, helper_main, arg) != 0) {
-                free(arg);
-                ws->threads = t;  /* release joins only the helpers that started */
-                lk_mobile_workspace_release(ws);
-                return 0;
-            }
-        }
-    }
+    if (!lkc_pool_start(&ws->pool, ws->threads, forward_work, ws)) { lk_mobile_workspace_release(ws); return 0; }
     return ws;
 }
 
 void lk_mobile_workspace_release(lk_mobile_workspace *ws) {
     if (!ws) return;
-    if (ws->helpers) {
-        ws->quit = 1;
-        lkc_publish_change(&ws->job, &ws->job_sleepers);
-        for (int t = 1; t < ws->threads; t++) pthread_join(ws->helpers[t], 0);
-        free(ws->helpers);
-    }
+    lkc_pool_stop(&ws->pool);
     free(ws->image);
     for (int b = 0; b < 3; b++) free(ws->buffers[b]);
     free(ws->pack);
@@ -359,8 +323,7 @@ void lk_mobile_workspace_release(lk_mobile_workspace *ws) {
 int lk_mobile_forward(lk_mobile_workspace *ws, const float *input, int n, int pooling, float *out) {
     if (n < 1 || n > ws->max_batch) return 0;
     ws->input = input; ws->n = n; ws->pooling = pooling; ws->out = out;
-    if (ws->threads > 1) lkc_publish_change(&ws->job, &ws->job_sleepers);
-    forward_part(ws, 0);
+    lkc_pool_run(&ws->pool);
     return 1;
 }
 

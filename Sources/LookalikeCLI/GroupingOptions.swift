@@ -60,20 +60,22 @@ struct GroupingOptions: ParsableArguments {
     /// The library's plan for these options (a profile, when given, sets methods, weights and the setting). With no
     /// --method, `group` groups products with the measured default (`MethodCatalog.productDefault`), saying so on
     /// stderr when it has to fall back; `dedupe` hashes (pHash).
-    func plan(purpose: GroupingPlan.Purpose, console: Console) throws -> GroupingPlan {
+    /// `made`: the default's methods, already made to see that they start (nil when the plan's methods are still to
+    /// be made).
+    func plan(purpose: GroupingPlan.Purpose, console: Console) throws -> (GroupingPlan, made: [any DescriptorMethod]?) {
         if purpose == .grouping && methods.method.isEmpty && profile == nil {
-            let (chosen, fellBack) = GroupingPlan.productDefault(settings: methods.settings,
+            let (chosen, made, fellBack) = GroupingPlan.productDefault(settings: methods.settings,
                                                                pooling: methods.settingsOptions.pooling,
                                                                focus: methods.settingsOptions.focus,
                                                                keep: KeepPolicy(parsing: keep)!, seed: seed)
             if let fellBack { console.error("group: \(fellBack)") }
             if cluster != nil || threshold != nil || k != nil || resolution != nil || rerank || cascade != nil {
-                return try plan(purpose: purpose, console: console, methods: chosen.methods, settings: chosen.settings,
-                                weights: chosen.weights)
+                return (try plan(purpose: purpose, console: console, methods: chosen.methods, settings: chosen.settings,
+                                 weights: chosen.weights), made)
             }
-            return chosen
+            return (chosen, made)
         }
-        return try plan(purpose: purpose, console: console, methods: nil, settings: methods.settings, weights: nil)
+        return (try plan(purpose: purpose, console: console, methods: nil, settings: methods.settings, weights: nil), nil)
     }
 
     /// The plan for explicit methods (or the given ones, when `group`'s default was taken but a setting was asked).
@@ -97,14 +99,21 @@ struct GroupingOptions: ParsableArguments {
 
 /// Runs a plan over the input with a progress bar, every skipped file named on stderr, and the cascade's and
 /// stores' notes. Returns the outcome and the failed count (files that could not be collected included).
-func runPlan(_ plan: GroupingPlan, input: InputOptions, console: Console, excluding: [String] = [],
-         overlayFolder: String? = nil) throws -> (GroupingPlan.Outcome, failed: Int) {
-    let methods = try makeMethods(plan.methods, plan.settings, console: console)
-    if let cascade = plan.cascade { _ = try makeMethods([cascade.method], plan.settings, console: console) }
+func runPlan(_ planned: (GroupingPlan, made: [any DescriptorMethod]?), input: InputOptions, console: Console,
+             excluding: [String] = [], overlayFolder: String? = nil) throws -> (GroupingPlan.Outcome, failed: Int) {
+    let (plan, made) = planned
+    let methods: [any DescriptorMethod]
+    if let made {
+        methods = made
+        sayStoreDamage(made, console: console)
+    } else {
+        methods = try makeMethods(plan.methods, plan.settings, console: console)
+    }
+    let second = try plan.cascade.map { try makeMethods([$0.method], plan.settings, console: console)[0] }
     let files = input.collect(console: console, excluding: excluding)
     let notCollected = console.skips.count
     var progress = ProgressBar(total: files.count, console: console)
-    let outcome = try plan.run(files: files, methods: methods,
+    let outcome = try plan.run(files: files, methods: methods, cascadeMethod: second,
                                reading: input.reading(hashSize: plan.settings.hashSize, overlayFolder: overlayFolder)) {
         progress.report($0, console: console)
     }
@@ -112,7 +121,8 @@ func runPlan(_ plan: GroupingPlan, input: InputOptions, console: Console, exclud
     reportStoreReuse(methods, console: console)
     if let cascade = plan.cascade {
         // The second stage's own failures are not in the progress report.
-        for failure in outcome.failures where !console.skips.contains(where: { $0.path == failure.path }) { console.skip(failure) }
+        let reported = Set(console.skips.map(\.path))
+        for failure in outcome.failures where !reported.contains(failure.path) { console.skip(failure) }
         console.error("cascade: \(cascade.method.name) described \(outcome.cascadeDescribed) of \(outcome.processed) images")
     }
     for error in outcome.overlayErrors { console.error(error.description) }

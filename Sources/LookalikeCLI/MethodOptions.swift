@@ -122,13 +122,18 @@ func makeMethods(_ entries: [MethodCatalog.Entry], _ settings: MethodSettings, c
     try entries.map { entry in
         do {
             let method = try entry.make(settings)
-            if let warning = method.store?.damageWarning { console.error(warning) }
+            sayStoreDamage([method], console: console)
             return method
         } catch {
             console.error("\(entry.name): \(error)")
             throw ExitStatus.methodUnavailable
         }
     }
+}
+
+/// Damage a method's store found on opening, said once per run (on stderr even when it is not a terminal).
+func sayStoreDamage(_ methods: [any DescriptorMethod], console: Console) {
+    for method in methods { if let warning = method.store?.damageWarning { console.error(warning) } }
 }
 
 /// On a terminal: how many descriptors each method took from its store.

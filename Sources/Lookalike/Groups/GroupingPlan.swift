@@ -74,9 +74,10 @@ public struct GroupingPlan: Sendable {
     /// The plan `group` runs when no method is named: `MethodCatalog.productDefault` with its own graph setting,
     /// or, when one of its methods cannot start (a network's weights missing), the fallback method with its own
     /// defaults; `fellBack` then says why. `settings`' pooling and focus are used where given, else the default's.
+    /// `methods` are the default's methods, made to see whether they start (pass them to `run`); nil on a fallback.
     public static func productDefault(settings: MethodSettings, pooling: EfficientNetLite.Pooling? = nil,
                                       focus: MethodSettings.Focus? = nil, keep: KeepPolicy = .standard, seed: UInt64 = 1)
-        -> (plan: GroupingPlan, fellBack: String?)
+        -> (plan: GroupingPlan, methods: [any DescriptorMethod]?, fellBack: String?)
     {
         let d = MethodCatalog.productDefault
         var chosen = settings
@@ -84,15 +85,15 @@ public struct GroupingPlan: Sendable {
         chosen.focus = focus ?? d.focus
         let entries = d.methods.compactMap(MethodCatalog.entry(named:))
         do {
-            for entry in entries { _ = try entry.make(chosen) }  // networks are loaded once per process
+            let made = try entries.map { try $0.make(chosen) }
             return (GroupingPlan(methods: entries, settings: chosen, weights: d.weights, rule: .graph,
                                  threshold: d.grouping.cutoff, k: d.grouping.k, resolution: d.grouping.resolution,
-                                 seed: seed, keep: keep), nil)
+                                 seed: seed, keep: keep), made, nil)
         } catch {
             let fallback = MethodCatalog.entry(named: d.fallback)!
             let why = "the default \(d.methods.joined(separator: ",")) cannot start (\(String("\(error)".split(separator: "\n").first ?? ""))); "
                 + "grouping with \(d.fallback) instead. Get the weights with: bash Scripts/get-weights.sh (then lookalike models)"
-            return (GroupingPlan(methods: [fallback], settings: settings, seed: seed, keep: keep), why)
+            return (GroupingPlan(methods: [fallback], settings: settings, seed: seed, keep: keep), nil, why)
         }
     }
 
@@ -165,10 +166,10 @@ public struct GroupingPlan: Sendable {
     }
 
     /// Reads `files` once, describes each with `methods` (from `makeMethods`), groups them, and runs the
-    /// cascade's second stage on the images that need it. `observe` sees every file's outcome in input order
-    /// (for progress and messages), on the calling thread.
-    public func run(files: [String], methods: [any DescriptorMethod], reading: Reading = Reading(),
-                    observe: (FileOutcome) -> Void = { _ in }) throws -> Outcome {
+    /// cascade's second stage on the images that need it (with `cascadeMethod` when given, else one made here).
+    /// `observe` sees every file's outcome in input order (for progress and messages), on the calling thread.
+    public func run(files: [String], methods: [any DescriptorMethod], cascadeMethod: (any DescriptorMethod)? = nil,
+                    reading: Reading = Reading(), observe: (FileOutcome) -> Void = { _ in }) throws -> Outcome {
         var facts: [ImageFacts] = []
         var sets: [[Descriptor]] = Array(repeating: [], count: methods.count)
         var failures: [ImageFailure] = []
@@ -191,7 +192,7 @@ public struct GroupingPlan: Sendable {
             let needed = Cascade.imagesNeedingSecondStage(report)
             // The images that need the second method are known only once the first stage has grouped: they
             // are decoded again (each group's kept copy and the images left alone, not the whole folder).
-            let second = DescriptionRun(methods: [try cascade.method.make(settings)], decodeOptions: reading.decode,
+            let second = DescriptionRun(methods: [try cascadeMethod ?? cascade.method.make(settings)], decodeOptions: reading.decode,
                                         applyOrientation: reading.applyOrientation, workers: reading.workers)
             var secondStage: [Int: Descriptor] = [:]
             second.run(paths: needed.map { facts[$0].path }) { outcome in

@@ -142,12 +142,7 @@ public struct WeightsLocator: Sendable {
         var looked: [String] = []
         if let path = explicitPath {
             switch kind(path) {
-            case .file:
-                if let owner = otherMethod(path) {
-                    looked.append("\(path) (--weights): \(owner)'s weights, not this method's")
-                } else {
-                    return try verified(path, origin: "--weights")
-                }
+            case .file: if let found = try given(path, origin: "--weights", looked: &looked) { return found }
             case .folder:
                 if let found = try search(folder: path, origin: "--weights", looked: &looked) { return found }
                 throw WeightsLocatorError.notFound(looked: looked, known: known, suggestedFolder: path)
@@ -158,12 +153,7 @@ public struct WeightsLocator: Sendable {
         }
         if let path = variable("LOOKALIKE_WEIGHTS") {
             switch kind(path) {
-            case .file:
-                if let owner = otherMethod(path) {
-                    looked.append("\(path) (LOOKALIKE_WEIGHTS): \(owner)'s weights, not this method's")
-                } else {
-                    return try verified(path, origin: "LOOKALIKE_WEIGHTS")
-                }
+            case .file: if let found = try given(path, origin: "LOOKALIKE_WEIGHTS", looked: &looked) { return found }
             case .folder:
                 if let found = try search(folder: path, origin: "LOOKALIKE_WEIGHTS", looked: &looked) { return found }
             case .none: looked.append("\(path) (LOOKALIKE_WEIGHTS): does not exist")
@@ -210,13 +200,17 @@ public struct WeightsLocator: Sendable {
         return out
     }
 
-    /// The method a file is known to belong to, when that is not one this locator looks for (one `--weights`
-    /// or `LOOKALIKE_WEIGHTS` file is then skipped by the other deep methods of a fusion).
-    private func otherMethod(_ path: String) -> String? {
+    /// A file named by `--weights` or `LOOKALIKE_WEIGHTS`, checked; nil (and a line in `looked`) when its name is
+    /// a known file of another method, so one such file serves its own method and the other deep methods of a
+    /// fusion look elsewhere.
+    private func given(_ path: String, origin: String, looked: inout [String]) throws -> LocatedWeights? {
         let name = (path as NSString).lastPathComponent
-        guard let owner = KnownWeights.all.first(where: { $0.fileName == name }),
-              !known.contains(where: { $0.method == owner.method }) else { return nil }
-        return owner.method
+        if let owner = KnownWeights.all.first(where: { $0.fileName == name }),
+           !known.contains(where: { $0.method == owner.method }) {
+            looked.append("\(path) (\(origin)): \(owner.method)'s weights, not this method's")
+            return nil
+        }
+        return try verified(path, origin: origin)
     }
 
     private enum Kind { case file, folder, none }

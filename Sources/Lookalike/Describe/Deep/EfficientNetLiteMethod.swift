@@ -49,36 +49,40 @@ public struct EfficientNetLiteFeatures: Sendable {
     }
 }
 
-/// EfficientNet-Lite0 (224 px, 0.4 GFLOPs), ImageNet features: the pooled 1280-d head output, L2-normalised.
-public struct EfficientNetLite0Method: DescriptorMethod {
-    public static let name = "effnet-lite0"
+/// One EfficientNet-Lite variant as a method: everything but the name and the variant comes from here.
+public protocol EfficientNetLiteMethod: DescriptorMethod {
+    static var variant: EfficientNetLite.Variant { get }
+    var features: EfficientNetLiteFeatures { get }
+    init(features: EfficientNetLiteFeatures)
+}
+
+extension EfficientNetLiteMethod {
     public static func kind(_ settings: MethodSettings) -> DescriptorKind { .vector(1280) }
     public var kind: DescriptorKind { .vector(1280) }
-    public let features: EfficientNetLiteFeatures
-    public init(settings: MethodSettings) throws { features = try .init(variant: .lite0, settings: settings, method: Self.name) }
-    public init(features: EfficientNetLiteFeatures) { self.features = features }
+    public init(settings: MethodSettings) throws {
+        self.init(features: try EfficientNetLiteFeatures(variant: Self.variant, settings: settings, method: Self.name))
+    }
     public var store: (any DescriptorStore)? { features.embeddings }
     public func describe(_ sample: ImageSample) -> Descriptor { features.describe(sample) }
+}
+
+/// EfficientNet-Lite0 (224 px, 0.4 GFLOPs), ImageNet features: the pooled 1280-d head output, L2-normalised.
+public struct EfficientNetLite0Method: EfficientNetLiteMethod {
+    public static let name = "effnet-lite0", variant = EfficientNetLite.Variant.lite0
+    public let features: EfficientNetLiteFeatures
+    public init(features: EfficientNetLiteFeatures) { self.features = features }
 }
 
 /// EfficientNet-Lite1 (240 px, 0.6 GFLOPs).
-public struct EfficientNetLite1Method: DescriptorMethod {
-    public static let name = "effnet-lite1"
-    public static func kind(_ settings: MethodSettings) -> DescriptorKind { .vector(1280) }
-    public var kind: DescriptorKind { .vector(1280) }
+public struct EfficientNetLite1Method: EfficientNetLiteMethod {
+    public static let name = "effnet-lite1", variant = EfficientNetLite.Variant.lite1
     public let features: EfficientNetLiteFeatures
-    public init(settings: MethodSettings) throws { features = try .init(variant: .lite1, settings: settings, method: Self.name) }
-    public var store: (any DescriptorStore)? { features.embeddings }
-    public func describe(_ sample: ImageSample) -> Descriptor { features.describe(sample) }
+    public init(features: EfficientNetLiteFeatures) { self.features = features }
 }
 
 /// EfficientNet-Lite2 (260 px, 0.9 GFLOPs).
-public struct EfficientNetLite2Method: DescriptorMethod {
-    public static let name = "effnet-lite2"
-    public static func kind(_ settings: MethodSettings) -> DescriptorKind { .vector(1280) }
-    public var kind: DescriptorKind { .vector(1280) }
+public struct EfficientNetLite2Method: EfficientNetLiteMethod {
+    public static let name = "effnet-lite2", variant = EfficientNetLite.Variant.lite2
     public let features: EfficientNetLiteFeatures
-    public init(settings: MethodSettings) throws { features = try .init(variant: .lite2, settings: settings, method: Self.name) }
-    public var store: (any DescriptorStore)? { features.embeddings }
-    public func describe(_ sample: ImageSample) -> Descriptor { features.describe(sample) }
+    public init(features: EfficientNetLiteFeatures) { self.features = features }
 }

@@ -65,7 +65,7 @@ final class NativeResNet: @unchecked Sendable {
     let outputChannels: Int
 
     /// Used by one caller at a time: the pool hands it out and takes it back.
-    private final class Workspace: @unchecked Sendable {
+    private final class Workspace: NativeWorkspace, @unchecked Sendable {
         let handle: OpaquePointer
         let threads: Int
         init?(network: OpaquePointer, threads: Int) {
@@ -78,7 +78,7 @@ final class NativeResNet: @unchecked Sendable {
         deinit { lk_resnet_workspace_release(handle) }
     }
 
-    private let idle = Mutex<[Workspace]>([])
+    private let workspaces = WorkspacePool<Workspace>()
 
     /// `convolution(i)` gives convolution i: the stem, then per block conv1, conv2, conv3 and the downsample where
     /// `hasDownsample`. Each is packed and dropped before the next is made, so loading holds one extra layer at most.
@@ -104,11 +104,9 @@ final class NativeResNet: @unchecked Sendable {
     func forward(_ input: UnsafeBufferPointer<Float>, images: Int, threads: Int) -> [Float] {
         let perImage = 3 * Self.inputSize * Self.inputSize
         precondition(input.count == images * perImage)
-        let workspace = idle.withLock { pool in
-            pool.firstIndex { $0.threads == threads }.map { pool.remove(at: $0) }
-        } ?? Workspace(network: handle, threads: threads)
+        let workspace = workspaces.take(threads: threads) { Workspace(network: handle, threads: threads) }
         guard let workspace else { fatalError("lk_resnet_workspace_create failed (out of memory or threads)") }
-        defer { idle.withLock { $0.append(workspace) } }
+        defer { workspaces.give(back: workspace) }
         var out = [Float](repeating: 0, count: images * outputChannels)
         out.withUnsafeMutableBufferPointer { o in
             var first = 0
@@ -147,7 +145,7 @@ final class NativeMobileNet: @unchecked Sendable {
     let outputChannels: Int
     let inputSize: Int
 
-    private final class Workspace: @unchecked Sendable {
+    private final class Workspace: NativeWorkspace, @unchecked Sendable {
         let handle: OpaquePointer
         let threads: Int
         init?(network: OpaquePointer, threads: Int, size: Int) {
@@ -159,7 +157,7 @@ final class NativeMobileNet: @unchecked Sendable {
         deinit { lk_mobile_workspace_release(handle) }
     }
 
-    private let idle = Mutex<[Workspace]>([])
+    private let workspaces = WorkspacePool<Workspace>()
 
     /// `layer(i)` gives layer i of `count`; each is packed and dropped before the next is made.
     init(count: Int, inputSize: Int, layer: (Int) -> Layer) {
@@ -181,11 +179,9 @@ final class NativeMobileNet: @unchecked Sendable {
     func forward(_ input: UnsafeBufferPointer<Float>, images: Int, threads: Int, pooling: Pooling) -> [Float] {
         let perImage = 3 * inputSize * inputSize
         precondition(input.count == images * perImage)
-        let workspace = idle.withLock { pool in
-            pool.firstIndex { $0.threads == threads }.map { pool.remove(at: $0) }
-        } ?? Workspace(network: handle, threads: threads, size: inputSize)
+        let workspace = workspaces.take(threads: threads) { Workspace(network: handle, threads: threads, size: inputSize) }
         guard let workspace else { fatalError("lk_mobile_workspace_create failed (out of memory or threads)") }
-        defer { idle.withLock { $0.append(workspace) } }
+        defer { workspaces.give(back: workspace) }
         var out = [Float](repeating: 0, count: images * outputChannels)
         out.withUnsafeMutableBufferPointer { o in
             var first = 0
@@ -225,4 +221,21 @@ final class NativeMobileNet: @unchecked Sendable {
         precondition(ok != 0, "lk_conv_same_forward failed")
         return out
     }
+}
+
+/// A network's buffers and helper threads, used by one caller at a time.
+protocol NativeWorkspace: AnyObject, Sendable {
+    var threads: Int { get }
+}
+
+/// Workspaces kept for reuse, so concurrent callers never share one and repeated calls do not fault fresh pages in.
+final class WorkspacePool<Workspace: NativeWorkspace>: @unchecked Sendable {
+    private let idle = Mutex<[Workspace]>([])
+
+    /// An idle workspace with `threads` threads, or a new one from `make` (nil when it cannot be made).
+    func take(threads: Int, make: () -> Workspace?) -> Workspace? {
+        idle.withLock { pool in pool.firstIndex { $0.threads == threads }.map { pool.remove(at: $0) } } ?? make()
+    }
+
+    func give(back workspace: Workspace) { idle.withLock { $0.append(workspace) } }
 }
