@@ -127,26 +127,32 @@ public struct LabelledDescriptors: Sendable {
     public let descriptorSets: [[Descriptor]]
     public let labels: [String]
     public let views: [String]
+    /// The files the records came from, in the same order.
+    public let paths: [String]
     public let failures: [ImageFailure]
 }
 
 extension LabelSet {
     /// Describes every image with `methods`; `observe` sees each outcome in order (progress, messages).
-    public func describe(methods: [any DescriptorMethod], workers: Int,
+    /// With `clock`, decoding and each method are timed into it.
+    public func describe(methods: [any DescriptorMethod], workers: Int, clock: DescriptionClock? = nil,
                          observe: (FileOutcome) -> Void = { _ in }) -> LabelledDescriptors {
         var sets: [[Descriptor]] = Array(repeating: [], count: methods.count)
-        var labels: [String] = [], views: [String] = [], failures: [ImageFailure] = []
-        DescriptionRun(methods: methods, workers: workers).run(paths: paths) { outcome in
+        var labels: [String] = [], views: [String] = [], described: [String] = [], failures: [ImageFailure] = []
+        var run = DescriptionRun(methods: methods, workers: workers)
+        run.clock = clock
+        run.run(paths: paths) { outcome in
             switch outcome.result {
             case .success(let record):
                 for m in methods.indices { sets[m].append(record.descriptors[m]) }
                 labels.append(groups[outcome.index])
                 views.append(self.views[outcome.index])
+                described.append(paths[outcome.index])
             case .failure(let failure):
                 failures.append(failure)
             }
             observe(outcome)
         }
-        return LabelledDescriptors(descriptorSets: sets, labels: labels, views: views, failures: failures)
+        return LabelledDescriptors(descriptorSets: sets, labels: labels, views: views, paths: described, failures: failures)
     }
 }

@@ -73,10 +73,7 @@ public struct GroupingWriter {
     }
 
     func html(_ r: GroupingReport) -> String {
-        func escape(_ s: String) -> String {
-            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-        }
+        let escape = HTMLText.escape
         var out = """
         <!doctype html>
         <html><head><meta charset="utf-8"><title>Lookalike groups: \(escape(r.method))</title>
@@ -114,15 +111,6 @@ public struct GroupingWriter {
         return out + "</body></html>\n"
     }
 
-    /// A URL for the image: relative to the page's folder when known, else an absolute file URL.
-    func link(_ path: String) -> String {
-        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-        guard let base = htmlBase else { return URL(fileURLWithPath: absolute).absoluteString }
-        let from = URL(fileURLWithPath: base).standardizedFileURL.pathComponents
-        let to = URL(fileURLWithPath: absolute).pathComponents
-        var common = 0
-        while common < min(from.count, to.count) && from[common] == to[common] { common += 1 }
-        let parts = Array(repeating: "..", count: from.count - common) + to[common...]
-        return parts.map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? $0 }.joined(separator: "/")
-    }
+    /// A URL for the image, relative to the page's folder when known.
+    func link(_ path: String) -> String { HTMLText.link(path, from: htmlBase) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One image's descriptors, in the order of the methods that made them.
 public struct ImageRecord: Sendable {
@@ -51,6 +52,8 @@ public struct DescriptionRun: Sendable {
     public var decodeOptions: DecodeOptions
     public var applyOrientation: Bool
     public var workers: Int
+    /// When set, every decode and every method's `describe` is timed into it (`compare`'s time per image).
+    public var clock: DescriptionClock?
 
     public init(methods: [any DescriptorMethod], decodeOptions: DecodeOptions = DecodeOptions(),
                 applyOrientation: Bool = true, workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
@@ -80,13 +83,20 @@ public struct DescriptionRun: Sendable {
         -> (Result<ImageRecord, ImageFailure>, [String])
     {
         if visit == nil, let record = storedRecord(path: path) { return (.success(record), []) }
-        switch decoder.decode(path: path) {
+        var started = DispatchTime.now().uptimeNanoseconds
+        let decoded = decoder.decode(path: path)
+        var times: [UInt64] = []
+        if clock != nil { times.append(DispatchTime.now().uptimeNanoseconds - started) }
+        defer { clock?.add(times) }
+        switch decoded {
         case .failure(let error): return (.failure(.file(error)), [])
         case .success(let outcome):
             let sample = ImageSample(path: path, decoded: outcome.image, applyOrientation: applyOrientation)
             var descriptors: [Descriptor] = []
             for method in methods {
                 let descriptor: Descriptor
+                started = DispatchTime.now().uptimeNanoseconds
+                defer { if clock != nil { times.append(DispatchTime.now().uptimeNanoseconds - started) } }
                 do { descriptor = try method.describe(sample) } catch {
                     return (.failure(.describe(DescribeError(path: path, method: method.name, message: "\(error)"))), outcome.warnings)
                 }
@@ -126,6 +136,33 @@ public struct DescriptionRun: Sendable {
             deliver(board.take(index))
         }
         group.wait()
+    }
+}
+
+/// Nanoseconds spent decoding and in each method's `describe`, summed over workers and images. A view several
+/// methods share (the product mask, the small RGB) is charged to the first method that asks for it.
+public final class DescriptionClock: Sendable {
+    private let totals: Mutex<(decoded: Int, decode: UInt64, methods: [UInt64])>
+
+    public init(methods: Int) { totals = Mutex((0, 0, Array(repeating: 0, count: methods))) }
+
+    /// `times`: the decode, then one per method that ran.
+    func add(_ times: [UInt64]) {
+        guard let decode = times.first else { return }
+        totals.withLock { t in
+            t.decoded += 1
+            t.decode += decode
+            for (m, ns) in times.dropFirst().enumerated() { t.methods[m] += ns }
+        }
+    }
+
+    /// Images decoded (a file answered from every method's store is not), and the mean seconds per decoded image
+    /// of decoding and of each method.
+    public var perImage: (decoded: Int, decode: Double, methods: [Double]) {
+        totals.withLock { t in
+            let n = Double(max(t.decoded, 1))
+            return (t.decoded, Double(t.decode) / n / 1e9, t.methods.map { Double($0) / n / 1e9 })
+        }
     }
 }
 

@@ -1,0 +1,69 @@
+import Foundation
+
+/// Makes every contender's methods once (a method shared by several contenders with the same settings is made
+/// and run once), describes each labelled image once with all of them, timed, and scores every contender.
+public struct ComparisonRun {
+    public let labels: LabelSet
+    public let contenders: [Contender]
+    public var workers: Int
+    public var examples: Int
+
+    public init(labels: LabelSet, contenders: [Contender], workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+                examples: Int = 8) {
+        self.labels = labels
+        self.contenders = contenders
+        self.workers = workers
+        self.examples = examples
+    }
+
+    public struct Outcome {
+        public let comparison: Comparison
+        /// Contenders left out, with why (a network's weights missing).
+        public let skipped: [(name: String, reason: String)]
+        public let failures: [ImageFailure]
+        /// The methods made (for store messages).
+        public let methods: [any DescriptorMethod]
+    }
+
+    /// A method's start-up error in one line: the first line, less a trailing "Looked in:" that introduced a list.
+    static func firstSentence(_ error: Error) -> String {
+        var line = String("\(error)".split(separator: "\n").first ?? "")
+        if line.hasSuffix(":"), let stop = line.range(of: ". ", options: .backwards) {
+            line = String(line[..<stop.lowerBound]) + " (lookalike models says where it looked)"
+        }
+        return line
+    }
+
+    /// `observe` sees each file's outcome in order (progress, messages).
+    public func run(observe: (FileOutcome) -> Void = { _ in }) -> Outcome {
+        var keys: [String] = [], made: [any DescriptorMethod] = []
+        var columns: [[Int]] = [], kept: [Contender] = [], skipped: [(String, String)] = []
+        for contender in contenders {
+            var columnsOfThis: [Int] = []
+            do {
+                for entry in contender.plan.methods {
+                    let s = contender.plan.settings
+                    let key = "\(entry.name)|\(s.hashSize)|\(s.weightsPath ?? "")|\(s.pooling)|\(s.focus)"
+                    if let k = keys.firstIndex(of: key) { columnsOfThis.append(k); continue }
+                    made.append(try entry.make(s))
+                    keys.append(key)
+                    columnsOfThis.append(made.count - 1)
+                }
+                columns.append(columnsOfThis)
+                kept.append(contender)
+            } catch {
+                skipped.append((contender.name, Self.firstSentence(error)))
+            }
+        }
+        let clock = DescriptionClock(methods: made.count)
+        let described = labels.describe(methods: made, workers: workers, clock: clock, observe: observe)
+        let times = clock.perImage
+        let measured = times.decoded > 0
+        let comparison = Comparison(
+            described: described, contenders: kept,
+            descriptorSets: columns.map { $0.map { described.descriptorSets[$0] } },
+            seconds: columns.map { cols in measured ? cols.reduce(0) { $0 + times.methods[$1] } : nil },
+            decodeSeconds: measured ? times.decode : nil, examples: examples, workers: workers)
+        return Outcome(comparison: comparison, skipped: skipped, failures: described.failures, methods: made)
+    }
+}
