@@ -181,7 +181,9 @@ extension Comparison {
                       descriptors: [[Descriptor]], labels: [String], views: [String], isDistractor: [Bool],
                       seconds: Double?, workers: Int?) -> MethodResult {
         let plan = contender.plan
-        let grid = MethodCatalog.thresholdGrid(plan.methods, plan.settings, rerank: plan.rerank, purpose: .sweep)
+        // The default is on the sweep's grid, so the best is never worse than the default.
+        let grid = Array(Set(MethodCatalog.thresholdGrid(plan.methods, plan.settings, rerank: plan.rerank, purpose: .sweep)
+                             + [plan.threshold])).sorted()
         let sweep = ThresholdSweep(index: index, labels: labels, rule: plan.rule, thresholds: grid, graph: plan.graph)
         let atDefault = setting(plan.rule, plan.threshold, defaultClusters, labels)
         let bestRow = sweep.best

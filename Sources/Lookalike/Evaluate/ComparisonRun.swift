@@ -57,13 +57,18 @@ public struct ComparisonRun {
         }
         let clock = DescriptionClock(methods: made.count)
         let described = labels.describe(methods: made, workers: workers, clock: clock, observe: observe)
-        let times = clock.perImage
-        let measured = times.decoded > 0
+        // Time per image a method computed: a method that answered from its store (a network's kept vectors) is
+        // timed only over the images it ran on; none at all gives nil ("stored").
+        let totals = clock.totals
+        let perImage: [Double?] = made.indices.map { m in
+            let computed = totals.decoded - (made[m].store?.reusedCount ?? 0)
+            return computed > 0 ? totals.methods[m] / Double(computed) : nil
+        }
         let comparison = Comparison(
             described: described, contenders: kept,
             descriptorSets: columns.map { $0.map { described.descriptorSets[$0] } },
-            seconds: columns.map { cols in measured ? cols.reduce(0) { $0 + times.methods[$1] } : nil },
-            decodeSeconds: measured ? times.decode : nil, examples: examples, workers: workers)
+            seconds: columns.map { cols in cols.contains { perImage[$0] == nil } ? nil : cols.reduce(0) { $0 + perImage[$1]! } },
+            decodeSeconds: totals.decoded > 0 ? totals.decode / Double(totals.decoded) : nil, examples: examples, workers: workers)
         return Outcome(comparison: comparison, skipped: skipped, failures: described.failures, methods: made)
     }
 }

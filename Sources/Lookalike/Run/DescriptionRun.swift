@@ -142,27 +142,24 @@ public struct DescriptionRun: Sendable {
 /// Nanoseconds spent decoding and in each method's `describe`, summed over workers and images. A view several
 /// methods share (the product mask, the small RGB) is charged to the first method that asks for it.
 public final class DescriptionClock: Sendable {
-    private let totals: Mutex<(decoded: Int, decode: UInt64, methods: [UInt64])>
+    private let sums: Mutex<(decoded: Int, decode: UInt64, methods: [UInt64])>
 
-    public init(methods: Int) { totals = Mutex((0, 0, Array(repeating: 0, count: methods))) }
+    public init(methods: Int) { sums = Mutex((0, 0, Array(repeating: 0, count: methods))) }
 
     /// `times`: the decode, then one per method that ran.
     func add(_ times: [UInt64]) {
         guard let decode = times.first else { return }
-        totals.withLock { t in
+        sums.withLock { t in
             t.decoded += 1
             t.decode += decode
             for (m, ns) in times.dropFirst().enumerated() { t.methods[m] += ns }
         }
     }
 
-    /// Images decoded (a file answered from every method's store is not), and the mean seconds per decoded image
-    /// of decoding and of each method.
-    public var perImage: (decoded: Int, decode: Double, methods: [Double]) {
-        totals.withLock { t in
-            let n = Double(max(t.decoded, 1))
-            return (t.decoded, Double(t.decode) / n / 1e9, t.methods.map { Double($0) / n / 1e9 })
-        }
+    /// Images decoded (a file answered from every method's store is not), and the seconds spent decoding them
+    /// and in each method, summed.
+    public var totals: (decoded: Int, decode: Double, methods: [Double]) {
+        sums.withLock { t in (t.decoded, Double(t.decode) / 1e9, t.methods.map { Double($0) / 1e9 }) }
     }
 }
 
