@@ -55,7 +55,7 @@ struct CompareCommand: ParsableCommand {
             throw ExitCode.validationFailure
         }
         var skipped: [(name: String, reason: String)] = []
-        let comparisonRun = ComparisonRun(labels: set, contenders: try contenders(skipped: &skipped), workers: jobs,
+        let comparisonRun = ComparisonRun(labels: set, contenders: try methods.contenders(skipped: &skipped), workers: jobs,
                                           examples: examples)
         var progress = ProgressBar(total: set.paths.count, console: console)
         let outcome = comparisonRun.run { progress.report($0, console: console) }
@@ -92,32 +92,6 @@ struct CompareCommand: ParsableCommand {
 enum ComparisonFormat: String, ExpressibleByArgument, CaseIterable { case html, json }
 
 extension CompareCommand {
-    /// `--method` lists as given ('all': every method alone); without any, every method alone and group's default.
-    func contenders(skipped: inout [(name: String, reason: String)]) throws -> [Contender] {
-        let settings = methods.settings
-        let weights = try methods.parsedWeights()
-        var result: [Contender] = []
-        for list in methods.lists(or: [MethodList(entries: [])]) {
-            if list.isAll {
-                result += MethodCatalog.all.map { Contender(plan: GroupingPlan(methods: [$0], settings: settings)) }
-            } else {
-                result.append(Contender(plan: GroupingPlan(methods: list.entries, settings: settings,
-                                                           weights: list.entries.count > 1 ? weights : nil)))
-            }
-        }
-        if methods.method.isEmpty {
-            let d = GroupingPlan.productDefault(settings: settings)
-            if d.fellBack == nil {
-                result.append(Contender(name: "default (\(d.plan.methodName), \(MethodCatalog.productDefault.pooling), "
-                                              + "\(MethodCatalog.productDefault.focus) focus)", plan: d.plan))
-            } else {
-                skipped.append((name: "default (\(MethodCatalog.productDefault.methods.joined(separator: "+")))",
-                                reason: "its network's weights are missing (bash Scripts/get-weights.sh)"))
-            }
-        }
-        return result
-    }
-
     func html(_ c: Comparison, skipped: [(name: String, reason: String)], failures: [ImageFailure]) -> String {
         let pagePath = output ?? "lookalike-compare.html"
         var page = ComparisonPage(comparison: c, title: "Lookalike: every method on \(labels)")

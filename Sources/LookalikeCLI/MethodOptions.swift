@@ -93,6 +93,33 @@ struct MethodOptions: ParsableArguments {
     }
 
     func parsedWeights() throws -> [Float]? { try methodWeights.map(parseMethodWeights) }
+
+    /// What `compare` and `robustness` run: the `--method` lists as given ('all': every method alone); without any,
+    /// every method alone and group's default fusion (named in `skipped`, with why, when its network is missing).
+    func contenders(skipped: inout [(name: String, reason: String)]) throws -> [Contender] {
+        let settings = settings
+        let weights = try parsedWeights()
+        var result: [Contender] = []
+        for list in lists(or: [MethodList(entries: [])]) {
+            if list.isAll {
+                result += MethodCatalog.all.map { Contender(plan: GroupingPlan(methods: [$0], settings: settings)) }
+            } else {
+                result.append(Contender(plan: GroupingPlan(methods: list.entries, settings: settings,
+                                                           weights: list.entries.count > 1 ? weights : nil)))
+            }
+        }
+        if method.isEmpty {
+            let d = GroupingPlan.productDefault(settings: settings)
+            if d.fellBack == nil {
+                result.append(Contender(name: "default (\(d.plan.methodName), \(MethodCatalog.productDefault.pooling), "
+                                              + "\(MethodCatalog.productDefault.focus) focus)", plan: d.plan))
+            } else {
+                skipped.append((name: "default (\(MethodCatalog.productDefault.methods.joined(separator: "+")))",
+                                reason: "its network's weights are missing (bash Scripts/get-weights.sh)"))
+            }
+        }
+        return result
+    }
 }
 
 /// `--method-weights`: non-negative numbers, comma-separated, at least one above 0 (fused distances divide by

@@ -119,3 +119,49 @@ final class ComparisonTests: XCTestCase {
         XCTAssertLessThan(worst, 24, "a smooth gradient survives quality 90")
     }
 }
+
+/// The robustness suite's edits: sizes, determinism, and the command end to end.
+final class RobustnessTests: XCTestCase {
+    func gradient(_ w: Int, _ h: Int) -> RGBImage {
+        RGBImage(width: w, height: h, pixels: (0..<(w * h)).flatMap { i in [UInt8(i % w * 5), UInt8(i / w * 7), 90] })
+    }
+
+    func testEveryTransformMakesTheSizeItSaysAndTheSameBytesTwice() {
+        let image = gradient(40, 30)
+        let sizes: [String: (Int, Int)] = ["jpeg-q30": (40, 30), "downscale-0.5": (20, 15), "crop-10%": (36, 27),
+                                           "border": (46, 36), "letterbox": (54, 30), "rotate-5": (40, 30),
+                                           "rotate-90": (30, 40), "flip": (40, 30), "aspect-1.3": (52, 30), "text": (40, 30)]
+        XCTAssertEqual(ImageTransform.standard.count, 22)
+        for t in ImageTransform.standard {
+            let a = t(image, seed: 7), b = t(image, seed: 7)
+            XCTAssertEqual(a, b, "\(t.name) is deterministic")
+            if let size = sizes[t.name] { XCTAssertEqual([a.width, a.height], [size.0, size.1], t.name) }
+        }
+        let noise = ImageTransform.standard.first { $0.name == "noise" }!
+        XCTAssertNotEqual(noise(image, seed: 1), noise(image, seed: 2), "the seed moves the noise")
+        let flip = ImageTransform.standard.first { $0.name == "flip" }!
+        XCTAssertEqual(flip(image).pixels[0..<3], image.pixels[3 * 39..<3 * 40], "mirrored left to right")
+    }
+}
+
+extension CommandLineTests {
+    func testRobustnessFindsReencodedCopiesAndKeepsCopiesOnlyWhenAsked() throws {
+        let keep = FileManager.default.temporaryDirectory.appendingPathComponent("lookalike-copies-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: keep) }
+        let images = FixturePaths.repositoryRoot.appendingPathComponent("Fixtures/products/images").path
+        let result = try run(["robustness", "--method", "phash", "--limit", "6", "--format", "json",
+                              "--keep-copies", keep.path, images])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual((report["originals"] as! [String]).count, 6)
+        let phash = (report["methods"] as! [[String: Any]])[0]
+        XCTAssertEqual(phash["negatives"] as? Int, 6 * 22 * 5)
+        let scores = phash["transforms"] as! [[String: Any]]
+        XCTAssertEqual(scores.count, 22)
+        let q90 = scores.first { $0["transform"] as? String == "jpeg-q90" }!
+        XCTAssertEqual(q90["found"] as? Int, 6, "a re-encoded copy is found")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: keep.path).count, 6 * 22)
+        let again = try run(["robustness", "--method", "phash", "--limit", "6", "--keep-copies", keep.path, images])
+        XCTAssertEqual(again.status, 64, "a folder with copies in it is not written over")
+    }
+}

@@ -25,19 +25,32 @@ public struct ComparisonRun {
         public let methods: [any DescriptorMethod]
     }
 
-    /// A method's start-up error in one line: the first line, less a trailing "Looked in:" that introduced a list.
-    static func firstSentence(_ error: Error) -> String {
-        var line = String("\(error)".split(separator: "\n").first ?? "")
-        if line.hasSuffix(":"), let stop = line.range(of: ". ", options: .backwards) {
-            line = String(line[..<stop.lowerBound]) + " (lookalike models says where it looked)"
-        }
-        return line
-    }
-
     /// `observe` sees each file's outcome in order (progress, messages).
     public func run(observe: (FileOutcome) -> Void = { _ in }) -> Outcome {
-        var keys: [String] = [], made: [any DescriptorMethod] = []
-        var columns: [[Int]] = [], kept: [Contender] = [], skipped: [(String, String)] = []
+        let methods = ContenderMethods(contenders)
+        let made = methods.made, columns = methods.columns, kept = methods.kept
+        let clock = DescriptionClock(methods: made.count)
+        let described = labels.describe(methods: made, workers: workers, clock: clock, observe: observe)
+        let totals = clock.totals
+        let comparison = Comparison(
+            described: described, contenders: kept,
+            descriptorSets: columns.map { $0.map { described.descriptorSets[$0] } },
+            seconds: methods.contenderSeconds(clock),
+            decodeSeconds: totals.decoded > 0 ? totals.decode / Double(totals.decoded) : nil, examples: examples, workers: workers)
+        return Outcome(comparison: comparison, skipped: methods.skipped, failures: described.failures, methods: made)
+    }
+}
+
+/// Contenders' methods, each distinct method (name and settings) made once: `columns[c]` are contender c's
+/// methods as indices into `made`, for the contenders that could start (`kept`); the others are in `skipped`.
+public struct ContenderMethods {
+    public private(set) var made: [any DescriptorMethod] = []
+    public private(set) var columns: [[Int]] = []
+    public private(set) var kept: [Contender] = []
+    public private(set) var skipped: [(name: String, reason: String)] = []
+
+    public init(_ contenders: [Contender]) {
+        var keys: [String] = []
         for contender in contenders {
             var columnsOfThis: [Int] = []
             do {
@@ -55,20 +68,31 @@ public struct ComparisonRun {
                 skipped.append((contender.name, Self.firstSentence(error)))
             }
         }
-        let clock = DescriptionClock(methods: made.count)
-        let described = labels.describe(methods: made, workers: workers, clock: clock, observe: observe)
-        // Time per image a method computed: a method that answered from its store (a network's kept vectors) is
-        // timed only over the images it ran on; none at all gives nil ("stored").
+    }
+
+    /// A method's start-up error in one line: the first line, less a trailing "Looked in:" that introduced a list.
+    static func firstSentence(_ error: Error) -> String {
+        var line = String("\(error)".split(separator: "\n").first ?? "")
+        if line.hasSuffix(":"), let stop = line.range(of: ". ", options: .backwards) {
+            line = String(line[..<stop.lowerBound]) + " (lookalike models says where it looked)"
+        }
+        return line
+    }
+
+
+    /// Seconds per image each method computed, from a run's clock: a method that answered from its store (a
+    /// network's kept vectors) is timed only over the images it ran on; none at all gives nil.
+    public func secondsPerImage(_ clock: DescriptionClock) -> [Double?] {
         let totals = clock.totals
-        let perImage: [Double?] = made.indices.map { m in
+        return made.indices.map { m in
             let computed = totals.decoded - (made[m].store?.reusedCount ?? 0)
             return computed > 0 ? totals.methods[m] / Double(computed) : nil
         }
-        let comparison = Comparison(
-            described: described, contenders: kept,
-            descriptorSets: columns.map { $0.map { described.descriptorSets[$0] } },
-            seconds: columns.map { cols in cols.contains { perImage[$0] == nil } ? nil : cols.reduce(0) { $0 + perImage[$1]! } },
-            decodeSeconds: totals.decoded > 0 ? totals.decode / Double(totals.decoded) : nil, examples: examples, workers: workers)
-        return Outcome(comparison: comparison, skipped: skipped, failures: described.failures, methods: made)
+    }
+
+    /// Each kept contender's seconds per image: the sum over its methods (nil when one of them was not timed).
+    public func contenderSeconds(_ clock: DescriptionClock) -> [Double?] {
+        let perImage = secondsPerImage(clock)
+        return columns.map { cols in cols.contains { perImage[$0] == nil } ? nil : cols.reduce(0) { $0 + perImage[$1]! } }
     }
 }

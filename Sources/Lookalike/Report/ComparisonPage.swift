@@ -46,21 +46,7 @@ public struct ComparisonPage {
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><title>\(e(title))</title>
         <style>
-        body { font: 14px/1.45 system-ui, sans-serif; margin: 1.5em auto; max-width: 1200px; padding: 0 1em; color: #222; }
-        h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 2em; border-bottom: 1px solid #ccc; } h3 { font-size: 15px; }
-        table { border-collapse: collapse; margin: .5em 0; } th, td { padding: 3px 8px; text-align: right; border-bottom: 1px solid #eee; white-space: nowrap; }
-        th { background: #f4f4f4; font-weight: 600; } td:first-child, th:first-child { text-align: left; white-space: normal; }
-        th { white-space: normal; }
-        td.top { font-weight: 700; background: #e8f5e9; } .note { color: #555; font-size: 13px; max-width: 900px; }
-        .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 5px; border-radius: 2px; }
-        .pairs { display: flex; flex-wrap: wrap; gap: 12px; } .pair { border: 1px solid #ddd; border-radius: 6px; padding: 6px; width: 340px; }
-        .pair .imgs { display: flex; gap: 6px; } .pair figure { margin: 0; width: 164px; text-align: center; }
-        .pair img { max-width: 160px; max-height: 160px; background: #f4f4f4; }
-        .pair figcaption { font-size: 11px; color: #555; overflow-wrap: anywhere; }
-        .pair table { font-size: 12px; width: 100%; } .ok { color: #1b7f2a; } .bad { color: #c62828; font-weight: 600; }
-        .missing { display: inline-block; width: 160px; height: 100px; background: #eee; font-size: 11px; overflow-wrap: anywhere; }
-        svg text { font: 11px system-ui, sans-serif; fill: #333; }
-        </style></head><body>
+        \(HTMLText.style)</style></head><body>
         <h1>\(e(title))</h1>
         <p>\(c.images.count) images: \(c.images.count - c.distractors) labelled, showing \(c.products) products\
         \(c.distractors > 0 ? ", and \(c.distractors) unlabelled distractors (each its own product)" : ""). \
