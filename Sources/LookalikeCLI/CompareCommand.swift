@@ -60,15 +60,9 @@ struct CompareCommand: ParsableCommand {
         var progress = ProgressBar(total: set.paths.count, console: console)
         let outcome = comparisonRun.run { progress.report($0, console: console) }
         progress.finish()
-        sayStoreDamage(outcome.methods, console: console)
-        reportStoreReuse(outcome.methods, console: console)
         skipped += outcome.skipped
-        for s in outcome.skipped { console.error("\(s.name): not compared: \(s.reason)") }
         let comparison = outcome.comparison
-        guard !comparison.methods.isEmpty else {
-            console.error("no method could start; see above")
-            throw ExitStatus.methodUnavailable
-        }
+        try sayContenders(made: outcome.methods, skipped: outcome.skipped, ran: comparison.methods.count, console: console)
         let text: String
         switch format {
         case .json: text = json(comparison, skipped: skipped, failures: outcome.failures)
@@ -78,10 +72,7 @@ struct CompareCommand: ParsableCommand {
             console.out(text)
         } else {
             let path = output ?? "lookalike-compare.html"
-            do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
-                console.error("\(path): cannot write the report: \((error as NSError).localizedFailureReason ?? "\(error)")")
-                throw ExitStatus.cannotWrite
-            }
+            try writeReport(text, to: path, console: console)
             printSummary(comparison, console: console)
             console.out("report: \(path)\n")
         }
@@ -90,6 +81,27 @@ struct CompareCommand: ParsableCommand {
 }
 
 enum ComparisonFormat: String, ExpressibleByArgument, CaseIterable { case html, json }
+
+/// After a run of several methods side by side: their stores' messages, the methods left out (with why), and
+/// exit status 69 when none could start.
+func sayContenders(made methods: [any DescriptorMethod], skipped: [(name: String, reason: String)], ran: Int,
+                   console: Console) throws {
+    sayStoreDamage(methods, console: console)
+    reportStoreReuse(methods, console: console)
+    for s in skipped { console.error("\(s.name): not run: \(s.reason)") }
+    guard ran > 0 else {
+        console.error("no method could start; see above")
+        throw ExitStatus.methodUnavailable
+    }
+}
+
+/// Writes a report, or says why it cannot (exit status 73).
+func writeReport(_ text: String, to path: String, console: Console) throws {
+    do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
+        console.error("\(path): cannot write the report: \((error as NSError).localizedFailureReason ?? "\(error)")")
+        throw ExitStatus.cannotWrite
+    }
+}
 
 extension CompareCommand {
     func html(_ c: Comparison, skipped: [(name: String, reason: String)], failures: [ImageFailure]) -> String {

@@ -75,19 +75,14 @@ struct RobustnessCommand: ParsableCommand {
         for line in outcome.writeFailures { console.skip(path: folder, category: "cannot-write", message: line) }
         // Originals that could not be read were found before describing began; the rest were said as they came.
         for f in outcome.failures where !console.skips.contains(where: { $0.path == f.path }) { console.skip(f) }
-        sayStoreDamage(outcome.methods, console: console)
         skipped += outcome.skipped
-        for s in outcome.skipped { console.error("\(s.name): not run: \(s.reason)") }
         let report = outcome.report
-        guard !report.methods.isEmpty else {
-            console.error("no method could start; see above")
-            throw ExitStatus.methodUnavailable
-        }
+        try sayContenders(made: outcome.methods, skipped: outcome.skipped, ran: report.methods.count, console: console)
         if format == .json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let text = String(decoding: (try? encoder.encode(report)) ?? Data(), as: UTF8.self) + "\n"
-            if let output { try write(text, to: output, console: console) } else { console.out(text) }
+            if let output { try writeReport(text, to: output, console: console) } else { console.out(text) }
         } else {
             var page = RobustnessPage(report: report, title: "Lookalike robustness: \(inputs.joined(separator: ", "))")
             page.skipped = skipped
@@ -97,18 +92,11 @@ struct RobustnessCommand: ParsableCommand {
                 page.example = (uris[0], Array(uris.dropFirst()))
             }
             let path = output ?? "lookalike-robustness.html"
-            try write(page.render(), to: path, console: console)
+            try writeReport(page.render(), to: path, console: console)
             printSummary(report, console: console)
             console.out("report: \(path)\n")
         }
         try finish(processed: report.originals.count, failed: originals.count - report.originals.count, console: console, verb: "used")
-    }
-
-    func write(_ text: String, to path: String, console: Console) throws {
-        do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
-            console.error("\(path): cannot write the report: \((error as NSError).localizedFailureReason ?? "\(error)")")
-            throw ExitStatus.cannotWrite
-        }
     }
 
     /// A fresh temporary folder, or `--keep-copies` (created; refused when it holds anything).
