@@ -49,6 +49,7 @@ struct GroupCommand: ParsableCommand {
         let base = output.map { (URL(fileURLWithPath: $0).deletingLastPathComponent().path) }
         var writer = GroupingWriter(format: format, htmlBase: base)
         writer.maskOverlays = outcome.overlays
+        writer.explanations = outcome.explanations
         let text = writer.render(report)
         if let output {
             let folder = URL(fileURLWithPath: output).deletingLastPathComponent()

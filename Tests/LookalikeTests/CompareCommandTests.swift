@@ -61,3 +61,21 @@ extension CommandLineTests {
         XCTAssertEqual(nothing.status, 64, nothing.stderr)
     }
 }
+
+extension CommandLineTests {
+    func testAttributesArePrintedAndExplainPairsInCompare() throws {
+        let striped = FixturePaths.repositoryRoot.appendingPathComponent("Fixtures/products/images/p01-catalogue-1.jpg").path
+        let printed = try run(["attributes", "--format", "json", striped])
+        XCTAssertEqual(printed.status, 0, printed.stderr)
+        let line = try JSONSerialization.jsonObject(with: Data(printed.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual((line["pattern"] as? [String: Any])?["value"] as? String, "striped", printed.stdout)
+        XCTAssertEqual((line["colour"] as? [String: Any])?["value"] as? String, "blue", printed.stdout)
+
+        let compared = try run(["compare", "--method", "attributes", "--method", "phash", "--format", "json", productLabels])
+        XCTAssertEqual(compared.status, 0, compared.stderr)
+        let doc = try JSONSerialization.jsonObject(with: Data(compared.stdout.utf8)) as! [String: Any]
+        let images = (doc["comparison"] as! [String: Any])["images"] as! [[String: Any]]
+        let first = try XCTUnwrap(images.first { ($0["path"] as! String).hasSuffix("p01-catalogue-1.jpg") })
+        XCTAssertTrue((first["explanation"] as? String)?.contains("striped") ?? false, "\(first)")
+    }
+}

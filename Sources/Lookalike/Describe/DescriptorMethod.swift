@@ -17,12 +17,23 @@ public protocol DescriptorMethod: Sendable {
     /// Descriptors kept from earlier runs, when the method keeps any: with every method's answer stored,
     /// `DescriptionRun` skips decoding the image. Default: none.
     var store: (any DescriptorStore)? { get }
+    /// What a descriptor says in words ("black, solid, tall"), for methods whose descriptors can be read
+    /// (`attributes`); reports show it beside the images. Default: nil.
+    static func explain(_ descriptor: Descriptor) -> String?
 }
 
 extension DescriptorMethod {
+    public static func explain(_ descriptor: Descriptor) -> String? { nil }
+    public func explain(_ descriptor: Descriptor) -> String? { Self.explain(descriptor) }
     public var name: String { Self.name }
     public var metric: DistanceMetric { kind.metric }
     public var store: (any DescriptorStore)? { nil }
+}
+
+/// One image in words: what the first of `methods` that can read its descriptor says ("black, solid, long").
+public func explanation(_ methods: [any DescriptorMethod], _ descriptors: [Descriptor]) -> String? {
+    for (method, descriptor) in zip(methods, descriptors) { if let text = method.explain(descriptor) { return text } }
+    return nil
 }
 
 /// What a method's descriptors are: a code of `bits` bits (Hamming distance) or a vector of `dimension`

@@ -147,6 +147,10 @@ public enum MethodCatalog {
               productGrouping: ProductGrouping(cutoff: 22, k: 5, resolution: 0.5)),
         Entry(MaskedProductMethod.self, summary: "background and skin removed; colour, shape and texture of the product",
               threshold: 0.01, unit: 0.15, productGrouping: ProductGrouping(cutoff: 0.25, k: 10, resolution: 2)),
+        // attributes: graph setting from `tune` on seed + grocery (README); its near-duplicate threshold and unit
+        // are the mask method's, not measured on their own (attributes are not meant to find copies).
+        Entry(AttributesMethod.self, summary: "discrete attributes of the masked product (colour terms, pattern, silhouette, length), matched by count",
+              threshold: 0.01, unit: 0.15, productGrouping: ProductGrouping(cutoff: 0.3, k: 20, resolution: 3)),
         // colour: near-duplicate threshold and graph setting chosen with `tune` like the others (README); its unit
         // is the mask method's (both are 1 - cos of square-rooted histograms; not measured on its own).
         Entry(ColourMethod.self, summary: "HSV colour histograms of the whole image and its centre (Hellinger)",

@@ -19,6 +19,8 @@ public struct Comparison: Sendable, Codable {
         /// nil for a distractor (an unlabelled image found beside the labelled ones).
         public let product: String?
         public let view: String
+        /// The image in words, when a compared method can say it (`attributes`: "black, solid, long").
+        public let explanation: String?
     }
 
     /// Clustering figures at one threshold.
@@ -137,13 +139,14 @@ extension Comparison {
     /// Scores `contenders` on `described`; `seconds[c]`: contender c's time per image, if measured.
     /// `examples`: pairs per gallery. Deterministic for the same inputs.
     public init(described: LabelledDescriptors, contenders: [Contender], descriptorSets: [[[Descriptor]]],
-                seconds: [Double?], decodeSeconds: Double?, examples: Int = 8, workers: Int? = nil) {
+                seconds: [Double?], decodeSeconds: Double?, explanations: [String?]? = nil, examples: Int = 8,
+                workers: Int? = nil) {
         precondition(descriptorSets.count == contenders.count && seconds.count == contenders.count)
         let n = described.labels.count
         let labels = described.labels
         let isDistractor = described.views.map { $0 == LabelSet.distractorView }
         images = (0..<n).map { Image(path: described.paths[$0], product: isDistractor[$0] ? nil : labels[$0],
-                                     view: described.views[$0]) }
+                                     view: described.views[$0], explanation: explanations?[$0]) }
         products = Set(labels.indices.filter { !isDistractor[$0] }.map { labels[$0] }).count
         distractors = isDistractor.filter { $0 }.count
         decodeSecondsPerImage = decodeSeconds

@@ -36,7 +36,9 @@ public struct ComparisonRun {
             described: described, contenders: kept,
             descriptorSets: columns.map { $0.map { described.descriptorSets[$0] } },
             seconds: methods.contenderSeconds(clock),
-            decodeSeconds: totals.decoded > 0 ? totals.decode / Double(totals.decoded) : nil, examples: examples, workers: workers)
+            decodeSeconds: totals.decoded > 0 ? totals.decode / Double(totals.decoded) : nil,
+            explanations: described.labels.indices.map { i in explanation(made, made.indices.map { described.descriptorSets[$0][i] }) },
+            examples: examples, workers: workers)
         return Outcome(comparison: comparison, skipped: methods.skipped, failures: described.failures, methods: made)
     }
 }

@@ -163,6 +163,8 @@ public struct GroupingPlan: Sendable {
         public let overlayErrors: [WriteError]
         /// Images the cascade's second method described.
         public let cascadeDescribed: Int
+        /// Image path -> its descriptor in words, when a method can say it (`attributes`).
+        public let explanations: [String: String]
     }
 
     /// Reads `files` once, describes each with `methods` (from `makeMethods`), groups them, and runs the
@@ -173,6 +175,7 @@ public struct GroupingPlan: Sendable {
         var facts: [ImageFacts] = []
         var sets: [[Descriptor]] = Array(repeating: [], count: methods.count)
         var failures: [ImageFailure] = []
+        var explanations: [String: String] = [:]
         let overlays = OverlayCollector(folder: reading.overlayFolder)
         let run = DescriptionRun(methods: methods, decodeOptions: reading.decode,
                                  applyOrientation: reading.applyOrientation, workers: reading.workers)
@@ -181,6 +184,7 @@ public struct GroupingPlan: Sendable {
             case .success(let record):
                 facts.append(ImageFacts(path: record.path, width: record.width, height: record.height))
                 for m in methods.indices { sets[m].append(record.descriptors[m]) }
+                if let text = explanation(methods, record.descriptors) { explanations[record.path] = text }
             case .failure(let failure):
                 failures.append(failure)
             }
@@ -209,7 +213,7 @@ public struct GroupingPlan: Sendable {
         let grouped = Set(report.groups.flatMap { $0.members.map { facts[$0.image].path } })
         let written = overlays.keep(only: grouped)
         return Outcome(report: report, processed: facts.count, failures: failures, overlays: written.overlays,
-                       overlayErrors: written.errors, cascadeDescribed: cascadeDescribed)
+                       overlayErrors: written.errors, cascadeDescribed: cascadeDescribed, explanations: explanations)
     }
 }
 

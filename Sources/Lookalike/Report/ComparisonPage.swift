@@ -260,7 +260,8 @@ public struct ComparisonPage {
         } else {
             picture = "<span class=\"missing\">\(e(name))</span>"
         }
-        return "<figure>\(picture)<figcaption>\(caption)<br>\(e(name))</figcaption></figure>"
+        return "<figure>\(picture)<figcaption>\(caption)<br>\(e(name))"
+            + (image.explanation.map { "<br><i>\(e($0))</i>" } ?? "") + "</figcaption></figure>"
     }
 
     // MARK: numbers

@@ -12,6 +12,8 @@ public struct GroupingWriter {
     public var htmlBase: String?
     /// HTML: image path -> its product-mask overlay, shown beside the thumbnail.
     public var maskOverlays: [String: String] = [:]
+    /// HTML: image path -> its descriptor in words (the attributes method), shown under the thumbnail.
+    public var explanations: [String: String] = [:]
 
     public init(format: GroupingFormat, htmlBase: String? = nil) {
         self.format = format
@@ -104,7 +106,8 @@ public struct GroupingWriter {
                 } ?? ""
                 out += "<figure class=\"\(keep ? "keep" : "dup")\"><img loading=\"lazy\" src=\"\(escape(link(f.path)))\" "
                     + "title=\"\(escape(f.path)) — \(caption)\">\(overlay)<figcaption>\(caption)<br>\(f.width)×\(f.height)<br>"
-                    + "\(escape((f.path as NSString).lastPathComponent))</figcaption></figure>\n"
+                    + "\(escape((f.path as NSString).lastPathComponent))"
+                    + (explanations[f.path].map { "<br><i>\(escape($0))</i>" } ?? "") + "</figcaption></figure>\n"
             }
             out += "</div>\n"
         }
