@@ -1,8 +1,8 @@
 # Run: $(bash Scripts/python-env.sh) Scripts/make_near_duplicates.py OUT_DIR [--source ../shared/data/hm-packshots] [--originals 300]
 """Near-duplicate evaluation set from distinct product packshots, written outside the repository.
 
-The first N packshots each get six edited copies (JPEG quality 30, half size, 10% border crop, +20%
-brightness, a text watermark, a 10% white letterbox), labelled with the original's group; every other packshot
+The first N packshots each get seven edited copies (JPEG quality 30, half size, 10% border crop, +20%
+brightness, a text watermark, a 10% white letterbox, a horizontal flip), labelled with the original's group; every other packshot
 stays in as a distractor (a different product, often a similar style). Writes OUT_DIR/labels.csv
 (path,group,view) for `lookalike evaluate`. Deterministic."""
 import argparse, csv, pathlib
@@ -15,6 +15,7 @@ EDITS = {
     "bright20": lambda im: (ImageEnhance.Brightness(im).enhance(1.2), {}),
     "watermark": lambda im: (watermark(im), {}),
     "letterbox": lambda im: (letterbox(im), {}),
+    "flip": lambda im: (im.transpose(Image.FLIP_LEFT_RIGHT), {}),
 }
 
 def watermark(im):

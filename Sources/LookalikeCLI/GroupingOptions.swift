@@ -44,6 +44,15 @@ struct GroupingOptions: ParsableArguments {
     @Option(help: "Which copy to keep: criteria in order (resolution, size, oldest, newest, shortest).")
     var keep: String = KeepPolicy.standard.description
 
+    @Flag(help: ArgumentHelp(
+        "Near-duplicates: check every candidate pair on aligned colour thumbnails before it joins a group.",
+        discussion: "Candidates: pHashes of each image trimmed of uniform borders, untrimmed, and of centre windows, "
+            + "within 12 bits; groups are formed from pairs that pass only. Images too flat to compare join none."))
+    var verify = false
+
+    @Flag(help: "With --verify: also match mirrored copies.")
+    var transforms = false
+
     func validate() throws {
         _ = try methods.single(or: "phash")
         guard KeepPolicy(parsing: keep) != nil else {
@@ -52,6 +61,8 @@ struct GroupingOptions: ParsableArguments {
         if let threshold, threshold < 0 { throw ValidationError("--threshold must not be negative") }
         if let k, k < 1 { throw ValidationError("--k must be at least 1") }
         if let resolution, resolution <= 0 { throw ValidationError("--resolution must be positive") }
+        if transforms && !verify { throw ValidationError("--transforms goes with --verify") }
+        if verify && (cascade != nil || rerank) { throw ValidationError("--verify groups by its own checks: no --cascade or --rerank with it") }
         if let cascade, MethodCatalog.entry(named: cascade) == nil {
             throw ValidationError("unknown --cascade method '\(cascade)'; choose from \(MethodCatalog.names.joined(separator: ", "))")
         }
@@ -63,6 +74,12 @@ struct GroupingOptions: ParsableArguments {
     /// `made`: the default's methods, already made to see that they start (nil when the plan's methods are still to
     /// be made).
     func plan(purpose: GroupingPlan.Purpose, console: Console) throws -> (GroupingPlan, made: [any DescriptorMethod]?) {
+        if verify {
+            // The verifier makes its own views; pHash only labels the report (and is what a store would hold).
+            var plan = try plan(purpose: .dedupe, console: console, methods: nil, settings: methods.settings, weights: nil)
+            plan.verification = GroupingPlan.Verification(transforms: transforms)
+            return (plan, nil)
+        }
         if purpose == .grouping && methods.method.isEmpty && profile == nil {
             let (chosen, made, fellBack) = GroupingPlan.productDefault(settings: methods.settings,
                                                                pooling: methods.settingsOptions.pooling,

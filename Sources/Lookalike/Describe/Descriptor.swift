@@ -28,6 +28,8 @@ public enum DistanceMetric: String, Sendable {
     case fused
     /// k-reciprocal re-ranked distance (Jaccard distance of neighbourhood vectors), in [0, 1].
     case jaccard
+    /// A verified near-duplicate pair: 1 - the share of thumbnail blocks that agree (`NearDuplicateVerifier`).
+    case verified
 
     /// A distance as text: whole bits for Hamming, `decimals` places otherwise.
     public func format(_ distance: Float, decimals: Int = 3) -> String {

@@ -53,13 +53,13 @@ public struct ImageTransform: Sendable {
     static func crop(_ i: RGBImage, _ share: Double) -> RGBImage {
         let w = max(1, Int(Double(i.width) * (1 - share))), h = max(1, Int(Double(i.height) * (1 - share)))
         let x0 = (i.width - w) * 3 / 10, y0 = (i.height - h) * 6 / 10
-        return window(i, x0: x0, y0: y0, width: w, height: h, fill: 255)
+        return i.window(x0: x0, y0: y0, width: w, height: h, fill: 255)
     }
 
     /// A white frame, 8% of the longer side, all round.
     static func border(_ i: RGBImage) -> RGBImage {
         let b = max(1, max(i.width, i.height) * 8 / 100)
-        return window(i, x0: -b, y0: -b, width: i.width + 2 * b, height: i.height + 2 * b, fill: 255)
+        return i.window(x0: -b, y0: -b, width: i.width + 2 * b, height: i.height + 2 * b, fill: 255)
     }
 
     /// Black bars left and right to 16:9 (a photo shown in a video frame); an image already wider than that gets
@@ -67,22 +67,10 @@ public struct ImageTransform: Sendable {
     static func letterbox(_ i: RGBImage) -> RGBImage {
         if i.width * 9 < i.height * 16 {
             let w = (i.height * 16 + 8) / 9
-            return window(i, x0: -(w - i.width) / 2, y0: 0, width: w, height: i.height, fill: 0)
+            return i.window(x0: -(w - i.width) / 2, y0: 0, width: w, height: i.height, fill: 0)
         }
         let bar = max(1, i.height / 8)
-        return window(i, x0: 0, y0: -bar, width: i.width, height: i.height + 2 * bar, fill: 0)
-    }
-
-    /// The `width` x `height` window of `i` at (x0, y0); outside the image, `fill`.
-    static func window(_ i: RGBImage, x0: Int, y0: Int, width: Int, height: Int, fill: UInt8) -> RGBImage {
-        var out = [UInt8](repeating: fill, count: width * height * 3)
-        for y in 0..<height where y + y0 >= 0 && y + y0 < i.height {
-            for x in 0..<width where x + x0 >= 0 && x + x0 < i.width {
-                let s = 3 * ((y + y0) * i.width + x + x0), d = 3 * (y * width + x)
-                out[d] = i.pixels[s]; out[d + 1] = i.pixels[s + 1]; out[d + 2] = i.pixels[s + 2]
-            }
-        }
-        return RGBImage(width: width, height: height, pixels: out)
+        return i.window(x0: 0, y0: -bar, width: i.width, height: i.height + 2 * bar, fill: 0)
     }
 
     /// Bilinear sample of channel c at (x, y) in pixel-centre coordinates; `fill` outside.

@@ -26,6 +26,19 @@ public struct GroupingPlan: Sendable {
     public let rerank: Bool
     public let cascade: CascadeStage?
     public let keep: KeepPolicy
+    /// Near-duplicates checked pair by pair (`NearDuplicateVerifier`): groups are formed from verified pairs only,
+    /// and the methods' descriptors are not used to group. Nil: group by the methods' distances.
+    public var verification: Verification?
+
+    public struct Verification: Sendable {
+        public var verifier: NearDuplicateVerifier
+        /// Mirrored views too (`--transforms`).
+        public var transforms: Bool
+        public init(verifier: NearDuplicateVerifier = NearDuplicateVerifier(), transforms: Bool = false) {
+            self.verifier = verifier
+            self.transforms = transforms
+        }
+    }
 
     /// Resolves every default not given: the rule from the purpose and the method family, the threshold from
     /// the rule (a method's near-duplicate threshold or graph cutoff, the catalog's fused ones for fusions, 0.8
@@ -177,11 +190,21 @@ public struct GroupingPlan: Sendable {
         var failures: [ImageFailure] = []
         var explanations: [String: String] = [:]
         let overlays = OverlayCollector(folder: reading.overlayFolder)
+        let probes = verification.map { ProbeCollector(transforms: $0.transforms) }
+        var probed: [Int] = []
         let run = DescriptionRun(methods: methods, decodeOptions: reading.decode,
                                  applyOrientation: reading.applyOrientation, workers: reading.workers)
-        run.run(paths: files, visit: reading.overlayFolder == nil ? nil : overlays.visitor) { outcome in
+        var visit: (@Sendable (Int, ImageSample) -> Void)? = nil
+        if reading.overlayFolder != nil || probes != nil {
+            visit = { (i: Int, sample: ImageSample) in
+                overlays.write(sample)
+                probes?.add(i, sample)
+            }
+        }
+        run.run(paths: files, visit: visit) { outcome in
             switch outcome.result {
             case .success(let record):
+                probed.append(outcome.index)
                 facts.append(ImageFacts(path: record.path, width: record.width, height: record.height))
                 for m in methods.indices { sets[m].append(record.descriptors[m]) }
                 if let text = explanation(methods, record.descriptors) { explanations[record.path] = text }
@@ -190,7 +213,13 @@ public struct GroupingPlan: Sendable {
             }
             observe(outcome)
         }
-        var report = group(images: facts, descriptorSets: sets, workers: reading.workers)
+        var report: GroupingReport
+        if let verification, let probes {
+            report = verifiedGroups(images: facts, probes: probed.map(probes.take), verifier: verification.verifier,
+                                    workers: reading.workers)
+        } else {
+            report = group(images: facts, descriptorSets: sets, workers: reading.workers)
+        }
         var cascadeDescribed = 0
         if let cascade {
             let needed = Cascade.imagesNeedingSecondStage(report)
@@ -217,6 +246,47 @@ public struct GroupingPlan: Sendable {
     }
 }
 
+extension GroupingPlan {
+    /// Groups from verified pairs only, each a kept copy and the images verified against it directly; a member's
+    /// distance to the kept copy is 1 - the share of agreeing blocks of their check.
+    public func verifiedGroups(images: [ImageFacts], probes: [NearDuplicateProbe], verifier: NearDuplicateVerifier,
+                               workers: Int) -> GroupingReport {
+        var checks: [Int: NearDuplicateVerifier.Check] = [:]
+        var partners = [[Int]](repeating: [], count: images.count)
+        for (i, j, check) in verifier.verifiedPairs(probes, workers: workers) {
+            checks[i * images.count + j] = check
+            partners[i].append(j)
+            partners[j].append(i)
+        }
+        var sets = UnionFind(count: images.count)
+        for i in images.indices { for j in partners[i] { sets.union(i, j) } }
+        var clusters = sets.sets()
+        clusters.sort { $0[0] < $1[0] }
+        return GroupingReport(method: methodName + " verified", metric: .verified, images: images, clusters: clusters,
+                              distance: { a, b in
+                                  let key = min(a, b) * images.count + max(a, b)
+                                  let check = checks[key] ?? verifier.verify(probes[min(a, b)], probes[max(a, b)],
+                                                                             views: verifier.closestViews(probes[min(a, b)], probes[max(a, b)]))
+                                  return Float(1 - check.agreeing)
+                              }, rule: .components, threshold: Float(1 - verifier.agreeingShare), keep: keep)
+    }
+}
+
+/// Near-duplicate probes made on the workers from the same decoding as the descriptors.
+final class ProbeCollector: Sendable {
+    let transforms: Bool
+    private let probes = Mutex<[Int: NearDuplicateProbe]>([:])
+
+    init(transforms: Bool) { self.transforms = transforms }
+
+    func add(_ index: Int, _ sample: ImageSample) {
+        let probe = NearDuplicateProbe(sample, transforms: transforms)
+        probes.withLock { $0[index] = probe }
+    }
+
+    func take(_ index: Int) -> NearDuplicateProbe { probes.withLock { $0.removeValue(forKey: index)! } }
+}
+
 /// Mask overlays written while the images are decoded for their descriptors; those of images that end up in no
 /// group are removed once the groups are known, so only grouped images keep one.
 final class OverlayCollector: Sendable {
@@ -225,11 +295,9 @@ final class OverlayCollector: Sendable {
 
     init(folder: String?) { self.folder = folder }
 
-    /// What `DescriptionRun` calls with each decoded image.
-    var visitor: @Sendable (Int, ImageSample) -> Void { { [self] _, sample in self.write(sample) } }
-
     func write(_ sample: ImageSample) {
         guard let folder else { return }
+
         do {
             try MaskOverlay.write(sample, into: folder)
             let path = MaskOverlay.overlayPath(for: sample.path, in: folder)

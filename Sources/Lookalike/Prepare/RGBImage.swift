@@ -67,4 +67,17 @@ public struct RGBImage: Sendable, Equatable {
         for c in 0..<3 { for i in 0..<turned[c].pixels.count { out[3 * i + c] = turned[c].pixels[i] } }
         return RGBImage(width: turned[0].width, height: turned[0].height, pixels: out)
     }
+
+    /// The `width` x `height` window at (x0, y0); outside the image, `fill` (crops, frames, trimmed boxes).
+    public func window(x0: Int, y0: Int, width: Int, height: Int, fill: UInt8) -> RGBImage {
+        let i = self
+        var out = [UInt8](repeating: fill, count: width * height * 3)
+        for y in 0..<height where y + y0 >= 0 && y + y0 < i.height {
+            for x in 0..<width where x + x0 >= 0 && x + x0 < i.width {
+                let s = 3 * ((y + y0) * i.width + x + x0), d = 3 * (y * width + x)
+                out[d] = i.pixels[s]; out[d + 1] = i.pixels[s + 1]; out[d + 2] = i.pixels[s + 2]
+            }
+        }
+        return RGBImage(width: width, height: height, pixels: out)
+    }
 }

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Lookalike
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Explain the near-duplicate check of two images: borders trimmed, quality, the closest views, the verdict.",
+        discussion: """
+        The check `group --verify` and `dedupe --verify` run on every candidate pair, shown step by step. Exit \
+        status 0 when the two are near-duplicates, 1 when not (or too flat to compare), 2 when one cannot be read.
+
+        Example:
+          lookalike verify original.jpg copy.jpg
+        """
+    )
+
+    @Argument(help: "Two images.")
+    var images: [String]
+
+    @Flag(help: "Also match mirrored copies.")
+    var transforms = false
+
+    func validate() throws {
+        guard images.count == 2 else { throw ValidationError("verify takes two images") }
+    }
+
+    func run() throws {
+        let console = Console()
+        let decoder = ImageDecoder()
+        var probes: [NearDuplicateProbe] = []
+        for path in images {
+            switch decoder.decode(path: path) {
+            case .failure(let error):
+                console.skip(error)
+                throw ExitStatus.noneProcessed
+            case .success(let outcome):
+                let sample = ImageSample(path: path, decoded: outcome.image, applyOrientation: true)
+                probes.append(NearDuplicateProbe(sample, transforms: transforms))
+            }
+        }
+        let verifier = NearDuplicateVerifier()
+        for (path, p) in zip(images, probes) {
+            console.out("\(path)\n  content box \(p.box.width)x\(p.box.height) at (\(p.box.x), \(p.box.y)) of \(p.reducedSize.width)x\(p.reducedSize.height)"
+                        + "; quality \(p.quality)\(p.isFlat ? " (too flat to compare)" : "")\n")
+        }
+        let views = verifier.closestViews(probes[0], probes[1])
+        let candidates = views.filter { $0.2 <= verifier.radius }
+        console.out("closest views: " + views.prefix(3).map { "\(name(probes[0].views[$0.0]))/\(name(probes[1].views[$0.1])) \($0.2) bits" }
+                        .joined(separator: ", ") + "\n")
+        guard !candidates.isEmpty else {
+            console.out("verdict: different (no views within \(verifier.radius) bits: never a candidate)\n")
+            console.flush()
+            throw ExitCode(1)
+        }
+        let check = verifier.verify(probes[0], probes[1], views: candidates)
+        console.out(String(format: "checked %@: gain %.2f, offset %.1f, %.1f%% of informative blocks agree (%.0f%% needed); "
+                           + "gradient correlation %.2f (%.2f needed)\n", check.views, check.gain, check.offset,
+                           check.agreeing * 100, verifier.agreeingShare * 100, check.structure, verifier.structureCorrelation))
+        console.out("verdict: \(check.verdict.rawValue)\n")
+        console.flush()
+        if check.verdict != .same { throw ExitCode(1) }
+    }
+
+    func name(_ v: NearDuplicateProbe.View) -> String {
+        (v.source == .trimmed ? "trimmed" : "untrimmed") + (v.window.width < 1 ? " \(Int((v.window.width * 100).rounded()))%" : "")
+            + (v.mirrored ? " mirrored" : "")
+    }
+}

@@ -1,0 +1,104 @@
+import XCTest
+@testable import Lookalike
+
+/// Border trimming, the quality score and the pair check on drawn pictures with known edits.
+final class NearDuplicateTests: XCTestCase {
+    /// A textured 160 x 120 picture: smooth colour ramps, a few shapes and seeded noise (seed picks the picture).
+    func picture(seed: UInt64, width: Int = 160, height: Int = 120) -> RGBImage {
+        var rng = SplitMix64(seed: seed)
+        let shapes = (0..<6).map { _ in (Int(rng.next() % UInt64(width)), Int(rng.next() % UInt64(height)), Int(rng.next() % 30) + 10,
+                                         UInt8(rng.next() % 256), UInt8(rng.next() % 256), UInt8(rng.next() % 256)) }
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        for y in 0..<height { for x in 0..<width {
+            var c = (UInt8(x * 255 / width), UInt8(y * 255 / height), UInt8((x + y + Int(seed) * 37) % 256))
+            for s in shapes where (x - s.0) * (x - s.0) + (y - s.1) * (y - s.1) < s.2 * s.2 { c = (s.3, s.4, s.5) }
+            let i = 3 * (y * width + x)
+            pixels[i] = c.0; pixels[i + 1] = c.1; pixels[i + 2] = c.2
+        } }
+        return RGBImage(width: width, height: height, pixels: pixels)
+    }
+
+    func edit(_ name: String, _ image: RGBImage) -> RGBImage { ImageTransform.standard.first { $0.name == name }!(image) }
+
+    func testALetterboxedOrPaddedCopyTrimsToTheOriginalsBox() {
+        let original = picture(seed: 1)
+        XCTAssertTrue(BorderTrim.box(original) == (0, 0, 160, 120), "nothing to trim")
+        let boxed = edit("letterbox", original)  // black bars left and right
+        let box = BorderTrim.box(boxed)
+        XCTAssertEqual([box.width, box.height], [160, 120])
+        XCTAssertEqual(box.x, (boxed.width - 160) / 2)
+        let framed = edit("border", original)  // white frame all round
+        let inner = BorderTrim.box(framed)
+        XCTAssertEqual([inner.width, inner.height], [160, 120])
+    }
+
+    func testFlatImagesScoreLowAndNeverMatch() {
+        let white = RGBImage(width: 100, height: 100, pixels: [UInt8](repeating: 255, count: 100 * 100 * 3))
+        let grey = RGBImage(width: 100, height: 100, pixels: [UInt8](repeating: 120, count: 100 * 100 * 3))
+        XCTAssertEqual(ImageQuality.score(NearDuplicateProbe.luma(white)), 0)
+        XCTAssertGreaterThanOrEqual(NearDuplicateProbe(rgb: picture(seed: 2)).quality, ImageQuality.threshold)
+        let probes = [white, grey, white].map { NearDuplicateProbe(rgb: $0) }
+        XCTAssertTrue(probes.allSatisfy(\.isFlat))
+        XCTAssertTrue(NearDuplicateVerifier().verifiedPairs(probes).isEmpty, "flat images match nothing, not even each other")
+        let check = NearDuplicateVerifier().verify(probes[0], probes[2], views: [(0, 0, 0)])
+        XCTAssertEqual(check.verdict, .tooFlat)
+    }
+
+    func testEditedCopiesPassAndADifferentPictureDoesNot() {
+        let original = picture(seed: 3)
+        let copies = ["jpeg-q30", "downscale-0.5", "crop-10%", "letterbox", "border", "brightness+25%", "logo"].map { edit($0, original) }
+        let others = [picture(seed: 4), picture(seed: 5)]
+        let probes = ([original] + copies + others).map { NearDuplicateProbe(rgb: $0) }
+        let verifier = NearDuplicateVerifier()
+        let pairs = verifier.verifiedPairs(probes, workers: 1)
+        let withOriginal = Set(pairs.filter { $0.i == 0 }.map(\.j))
+        for (k, name) in ["jpeg-q30", "downscale-0.5", "crop-10%", "letterbox", "border", "brightness+25%", "logo"].enumerated() {
+            XCTAssertTrue(withOriginal.contains(k + 1), "\(name) copy verified against its original")
+        }
+        let strangers = pairs.filter { $0.i >= 8 || $0.j >= 8 }
+        XCTAssertTrue(strangers.isEmpty, "unrelated pictures: \(strangers.map { ($0.i, $0.j, $0.check) })")
+        // Same answer on 1 and 2 threads.
+        let again = verifier.verifiedPairs(probes, workers: 2)
+        XCTAssertEqual(pairs.map { [$0.i, $0.j] }, again.map { [$0.i, $0.j] })
+        XCTAssertEqual(pairs.map(\.check), again.map(\.check))
+    }
+
+    func testAMirroredCopyNeedsTransforms() {
+        let original = picture(seed: 6), mirrored = edit("flip", picture(seed: 6))
+        let plain = [original, mirrored].map { NearDuplicateProbe(rgb: $0) }
+        XCTAssertTrue(NearDuplicateVerifier().verifiedPairs(plain).isEmpty)
+        let both = [original, mirrored].map { NearDuplicateProbe(rgb: $0, transforms: true) }
+        XCTAssertEqual(NearDuplicateVerifier().verifiedPairs(both).count, 1)
+    }
+}
+
+extension CommandLineTests {
+    func testGroupVerifyJoinsACroppedCopyAndVerifyExplainsThePair() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lookalike-verify-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = FixturePaths.repositoryRoot.appendingPathComponent("Fixtures/products/images/p08-shelf-1.jpg").path
+        guard case .success(let decoded) = ImageDecoder().decode(path: source) else { return XCTFail("fixture unreadable") }
+        let original = RGBImage(decoded.image)
+        for (name, image) in [("a-original", original),
+                              ("b-cropped", ImageTransform.standard.first { $0.name == "crop-10%" }!(original)),
+                              ("c-letterboxed", ImageTransform.standard.first { $0.name == "letterbox" }!(original))] {
+            let jpeg = try XCTUnwrap(JPEGEncoder.encode(rgb: image.pixels, width: image.width, height: image.height, quality: 90))
+            try Data(jpeg).write(to: folder.appendingPathComponent("\(name).jpg"))
+        }
+        let other = FixturePaths.repositoryRoot.appendingPathComponent("Fixtures/products/images/p12-shelf-2.jpg")
+        try FileManager.default.copyItem(at: other, to: folder.appendingPathComponent("d-other.jpg"))
+
+        let grouped = try run(["group", "--verify", "-f", "csv", folder.path])
+        XCTAssertEqual(grouped.status, 0, grouped.stderr)
+        let rows = grouped.stdout.split(separator: "\n").dropFirst()
+        XCTAssertEqual(rows.count, 3, grouped.stdout)
+        XCTAssertFalse(grouped.stdout.contains("d-other.jpg"), grouped.stdout)
+
+        let same = try run(["verify", folder.appendingPathComponent("a-original.jpg").path, folder.appendingPathComponent("c-letterboxed.jpg").path])
+        XCTAssertEqual(same.status, 0, same.stdout + same.stderr)
+        XCTAssertTrue(same.stdout.contains("verdict: same"), same.stdout)
+        let different = try run(["verify", folder.appendingPathComponent("a-original.jpg").path, folder.appendingPathComponent("d-other.jpg").path])
+        XCTAssertEqual(different.status, 1, different.stdout)
+    }
+}
