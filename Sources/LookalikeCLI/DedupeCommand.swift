@@ -43,8 +43,16 @@ struct DedupeCommand: ParsableCommand {
     @Option(help: "Manifest path, a new file (default: in the --move-to folder, or the current folder for --delete).")
     var manifest: String?
 
+    @Option(name: [.short, .long], help: "Dry run's output: text, or json (the plan: groups, the copy kept, each duplicate's distance and action) for scripts.")
+    var format: DedupeFormat = .text
+
+    enum DedupeFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
+
     func validate() throws {
         if moveTo != nil && delete { throw ValidationError("choose one of --move-to and --delete") }
+        if format == .json && (moveTo != nil || delete) && !dryRun {
+            throw ValidationError("--format json writes the dry run's plan: add --dry-run, or leave out --move-to/--delete")
+        }
         if let moveTo {
             do { try DedupePlan.checkDestination(moveTo, roots: input.paths) } catch { throw ValidationError("--move-to \(error)") }
         }
@@ -64,12 +72,17 @@ struct DedupeCommand: ParsableCommand {
         let bytes = plan.actions.reduce(0) { $0 + max($1.facts.fileSize, 0) }
         let acting = (moveTo != nil || delete) && !dryRun
 
+        if !acting && format == .json {
+            console.out(planJSON(plan, report: report, bytes: bytes))
+            try finish(processed: counts.processed, failed: counts.failed, console: console, verb: "read")
+            return
+        }
         if !acting {
             for action in plan.actions {
                 switch action.kind {
                 case .move: console.out("would move  \(action.path)  ->  \(action.target!)   (keeps \(action.kept.path))\n")
                 case .delete where delete: console.out("would delete  \(action.path)   (keeps \(action.kept.path))\n")
-                case .delete: console.out("duplicate  \(action.path)   (of \(action.kept.path), distance \(Int(action.distance)))\n")
+                case .delete: console.out("duplicate  \(action.path)   (of \(action.kept.path), distance \(report.metric.format(action.distance)))\n")
                 }
             }
             console.flush()
@@ -121,6 +134,24 @@ struct DedupeCommand: ParsableCommand {
         }
         try finish(processed: counts.processed, failed: counts.failed, console: console, verb: "read")
         if summary.failed > 0 { throw ExitStatus.someFailed }
+    }
+
+    /// The dry run as one JSON object: per group the copy kept and each duplicate with its distance and action.
+    func planJSON(_ plan: DedupePlan, report: GroupingReport, bytes: Int) -> String {
+        // The plan lists each group's duplicates together, in the report's group order.
+        var next = 0
+        let groups = report.groups.map { group -> String in
+            let actions = plan.actions[next..<(next + group.members.count - 1)]
+            next += group.members.count - 1
+            let members = actions.map { a in
+                "{\"path\":\(RecordWriter.jsonString(a.path)),\"distance\":\(report.metric.format(a.distance)),"
+                    + "\"action\":\"\(moveTo != nil ? "move" : delete ? "delete" : "none")\""
+                    + (a.target.map { ",\"target\":\(RecordWriter.jsonString($0))" } ?? "") + "}"
+            }
+            return "{\"keep\":\(RecordWriter.jsonString(actions.first?.kept.path ?? "")),\"duplicates\":[\(members.joined(separator: ","))]}"
+        }
+        return "{\"method\":\(RecordWriter.jsonString(report.method)),\"metric\":\"\(report.metric.rawValue)\","
+            + "\"duplicates\":\(plan.actions.count),\"bytes\":\(bytes),\"groups\":[\n" + groups.joined(separator: ",\n") + "\n]}\n"
     }
 
     static func size(_ bytes: Int) -> String {

@@ -95,6 +95,16 @@ extension CommandLineTests {
         XCTAssertEqual(rows.count, 3, grouped.stdout)
         XCTAssertFalse(grouped.stdout.contains("d-other.jpg"), grouped.stdout)
 
+        let planned = try run(["dedupe", "--verify", "--format", "json", folder.path])
+        XCTAssertEqual(planned.status, 0, planned.stderr)
+        let plan = try JSONSerialization.jsonObject(with: Data(planned.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(plan["metric"] as? String, "verified")
+        XCTAssertEqual(plan["duplicates"] as? Int, 2, planned.stdout)
+        let group = (plan["groups"] as! [[String: Any]])[0]
+        XCTAssertEqual((group["duplicates"] as! [[String: Any]]).map { $0["action"] as! String }, ["none", "none"])
+        XCTAssertEqual(try run(["dedupe", "--format", "json", "--move-to", folder.appendingPathComponent("out").path, folder.path]).status, 64,
+                       "json is the dry run's plan")
+
         let same = try run(["verify", folder.appendingPathComponent("a-original.jpg").path, folder.appendingPathComponent("c-letterboxed.jpg").path])
         XCTAssertEqual(same.status, 0, same.stdout + same.stderr)
         XCTAssertTrue(same.stdout.contains("verdict: same"), same.stdout)
