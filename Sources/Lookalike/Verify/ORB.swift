@@ -1,0 +1,169 @@
+import Foundation
+
+/// ORB features of one grey image (Rublee et al., ICCV 2011): FAST-9 corners found on a scale pyramid, ranked
+/// by their Harris response, each given an intensity-centroid orientation and a 256-bit rotated BRIEF descriptor.
+///
+/// Guarantees: keypoints are in the original image's pixel coordinates (pixel centres at whole numbers), in
+/// level order and, within a level, strongest Harris response first; `descriptors[i]` describes `keypoints[i]`;
+/// the same image and settings give the same keypoints and descriptors bit for bit on every run (one thread,
+/// a test pattern drawn once from a fixed seed); a flat image, or one too small for a 31 x 31 patch, gives no
+/// keypoints rather than failing.
+public struct ORBFeatures: Sendable {
+    public struct Settings: Sendable, Equatable {
+        /// Keypoints kept over all levels, shared out in proportion to each level's area.
+        public var maxFeatures: Int
+        /// Each level is the original shrunk by `scaleFactor` once more.
+        public var scaleFactor: Double
+        public var maxLevels: Int
+        /// No level is made with a side shorter than this (the original is always level 0).
+        public var minLevelSide: Int
+        /// FAST: a ring pixel counts as brighter or darker when it differs from the centre by more than this.
+        public var fastThreshold: Int
+        public var harrisK: Double
+
+        public init(maxFeatures: Int = 500, scaleFactor: Double = 1.2, maxLevels: Int = 8, minLevelSide: Int = 40,
+                    fastThreshold: Int = 20, harrisK: Double = 0.04) {
+            precondition(maxFeatures >= 0 && scaleFactor > 1 && maxLevels >= 1, "ORBFeatures.Settings out of range")
+            self.maxFeatures = maxFeatures
+            self.scaleFactor = scaleFactor
+            self.maxLevels = maxLevels
+            self.minLevelSide = minLevelSide
+            self.fastThreshold = fastThreshold
+            self.harrisK = harrisK
+        }
+    }
+
+    public let width: Int
+    public let height: Int
+    public let keypoints: [ORBKeypoint]
+    public let descriptors: [ORBDescriptor]
+
+    public init(_ image: GrayImage, settings: Settings = Settings()) {
+        width = image.width
+        height = image.height
+        let levels = Self.pyramid(image, settings: settings)
+        let budgets = Self.budgets(levels.map { $0.width * $0.height }, total: settings.maxFeatures)
+        var keypoints: [ORBKeypoint] = [], descriptors: [ORBDescriptor] = []
+        for (index, level) in levels.enumerated() where budgets[index] > 0 {
+            let corners = Self.fastCorners(level, threshold: settings.fastThreshold, margin: Self.margin)
+            let ranked = Self.strongest(corners, in: level, k: settings.harrisK, keep: budgets[index])
+            guard !ranked.isEmpty else { continue }
+            let smooth = Self.blur(level)
+            // Back to the original's pixels: per-axis ratios, since level sizes are rounded.
+            let sx = Double(image.width) / Double(level.width), sy = Double(image.height) / Double(level.height)
+            for corner in ranked {
+                let angle = Self.orientation(level, x: corner.x, y: corner.y)
+                keypoints.append(ORBKeypoint(x: (Double(corner.x) + 0.5) * sx - 0.5, y: (Double(corner.y) + 0.5) * sy - 0.5,
+                                             level: index, size: Double(ORBPattern.patchSize) * (sx + sy) / 2,
+                                             angle: angle, response: corner.response))
+                descriptors.append(ORBPattern.shared.describe(smooth, x: corner.x, y: corner.y, angle: angle))
+            }
+        }
+        self.keypoints = keypoints
+        self.descriptors = descriptors
+    }
+
+    /// Distance a corner keeps from a level's edges: the descriptor's and the orientation's disc (radius 15) and
+    /// the Harris window (3 + Sobel's 1) must fit.
+    static let margin = ORBPattern.patchRadius + 1
+
+    /// Level 0 is the image itself; level i is it shrunk by scaleFactor^i, each made from the original by area
+    /// averaging (no aliasing however far a level is shrunk, and no error carried from level to level).
+    static func pyramid(_ image: GrayImage, settings: Settings) -> [GrayImage] {
+        var levels = [image]
+        var scale = 1.0
+        while levels.count < settings.maxLevels {
+            scale *= settings.scaleFactor
+            let w = Int((Double(image.width) / scale).rounded()), h = Int((Double(image.height) / scale).rounded())
+            guard min(w, h) >= settings.minLevelSide else { break }
+            levels.append(areaResize(image, width: w, height: h))
+        }
+        return levels
+    }
+
+    /// `total` shared out in proportion to `areas`, rounded down, the rest to the largest levels first.
+    static func budgets(_ areas: [Int], total: Int) -> [Int] {
+        let sum = areas.reduce(0, +)
+        guard sum > 0 else { return areas.map { _ in 0 } }
+        var shares = areas.map { total * $0 / sum }
+        var left = total - shares.reduce(0, +)
+        var i = 0
+        while left > 0 { shares[i % shares.count] += 1; left -= 1; i += 1 }
+        return shares
+    }
+
+    /// Area averaging: each output pixel is the mean of the source pixels its footprint covers, partly covered
+    /// ones weighted by the share covered. Separable: rows first into Floats, then columns, rounded once.
+    static func areaResize(_ image: GrayImage, width: Int, height: Int) -> GrayImage {
+        let columns = footprints(source: image.width, target: width)
+        let rows = footprints(source: image.height, target: height)
+        var across = [Float](repeating: 0, count: image.height * width)
+        image.pixels.withUnsafeBufferPointer { src in
+            across.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<image.height {
+                    let row = y * image.width
+                    for (x, f) in columns.enumerated() {
+                        var sum: Float = 0
+                        for (j, w) in f.weights.enumerated() { sum += w * Float(src[row + f.first + j]) }
+                        dst[y * width + x] = sum
+                    }
+                }
+            }
+        }
+        var out = [UInt8](repeating: 0, count: width * height)
+        across.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for (y, f) in rows.enumerated() {
+                    for x in 0..<width {
+                        var sum: Float = 0
+                        for (j, w) in f.weights.enumerated() { sum += w * src[(f.first + j) * width + x] }
+                        dst[y * width + x] = UInt8(max(0, min(255, sum.rounded())))
+                    }
+                }
+            }
+        }
+        return GrayImage(width: width, height: height, pixels: out)
+    }
+
+    /// For each of `target` output pixels, the first source pixel it covers and the weights (summing to 1).
+    static func footprints(source: Int, target: Int) -> [(first: Int, weights: [Float])] {
+        let step = Double(source) / Double(target)
+        return (0..<target).map { i in
+            let a = Double(i) * step, b = min(Double(source), Double(i + 1) * step)
+            let first = Int(a), last = min(source - 1, Int(b.rounded(.up)) - 1)
+            let weights = (first...max(first, last)).map { j in
+                Float((min(b, Double(j + 1)) - max(a, Double(j))) / (b - a))
+            }
+            return (first, weights)
+        }
+    }
+}
+
+/// One ORB keypoint, in the original image's pixels.
+public struct ORBKeypoint: Sendable, Equatable {
+    public let x: Double
+    public let y: Double
+    /// The pyramid level it was found on (0 = the original size).
+    public let level: Int
+    /// The side of its descriptor's patch in the original's pixels (31 x the level's shrink).
+    public let size: Double
+    /// Radians from +x towards +y (image axes, y down): the direction of the patch's intensity centroid.
+    public let angle: Double
+    /// Harris response on its level (comparable only within a level).
+    public let response: Double
+}
+
+/// A 256-bit rotated BRIEF descriptor; distance is the Hamming distance.
+public struct ORBDescriptor: Sendable, Hashable {
+    public var w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
+
+    public init(_ w0: UInt64, _ w1: UInt64, _ w2: UInt64, _ w3: UInt64) {
+        self.w0 = w0; self.w1 = w1; self.w2 = w2; self.w3 = w3
+    }
+
+    @inline(__always)
+    public func distance(to other: ORBDescriptor) -> Int {
+        (w0 ^ other.w0).nonzeroBitCount + (w1 ^ other.w1).nonzeroBitCount
+            + (w2 ^ other.w2).nonzeroBitCount + (w3 ^ other.w3).nonzeroBitCount
+    }
+}

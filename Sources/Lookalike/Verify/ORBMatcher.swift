@@ -1,0 +1,57 @@
+/// One descriptor of the query set paired with one of the train set.
+public struct ORBMatch: Sendable, Equatable {
+    public let queryIndex: Int
+    public let trainIndex: Int
+    /// Hamming distance, 0...256.
+    public let distance: Int
+}
+
+/// Brute-force Hamming matching of ORB descriptors with Lowe's ratio test and an optional mutual cross-check.
+///
+/// Guarantees: exact (every pair is compared); a query's match is its nearest train descriptor, the lowest index
+/// among equals; it is kept only when its distance is below `ratio` times the second nearest (a query facing a
+/// single train descriptor has no second and passes), and with `crossCheck` only when the query is also that
+/// train descriptor's nearest. Matches come in query order.
+public struct ORBMatcher: Sendable, Equatable {
+    public var ratio: Double
+    public var crossCheck: Bool
+
+    public init(ratio: Double = 0.8, crossCheck: Bool = false) {
+        self.ratio = ratio
+        self.crossCheck = crossCheck
+    }
+
+    public func match(_ query: [ORBDescriptor], _ train: [ORBDescriptor]) -> [ORBMatch] {
+        guard !query.isEmpty, !train.isEmpty else { return [] }
+        let forward = Self.nearestTwo(query, train)
+        let backward = crossCheck ? Self.nearestTwo(train, query).map { $0.best } : []
+        var matches: [ORBMatch] = []
+        for (q, n) in forward.enumerated() {
+            // An exact match (0) with an exact runner-up (0) is ambiguous: the strict test rejects it.
+            guard Double(n.bestDistance) < ratio * Double(n.secondDistance) else { continue }
+            if crossCheck && backward[n.best] != q { continue }
+            matches.append(ORBMatch(queryIndex: q, trainIndex: n.best, distance: n.bestDistance))
+        }
+        return matches
+    }
+
+    /// For each of `from`, the index of its nearest in `to` and the two smallest distances (the second is
+    /// 257, beyond any real distance, when `to` holds one descriptor).
+    static func nearestTwo(_ from: [ORBDescriptor], _ to: [ORBDescriptor])
+        -> [(best: Int, bestDistance: Int, secondDistance: Int)] {
+        from.withUnsafeBufferPointer { a in
+            to.withUnsafeBufferPointer { b in
+                a.map { d in
+                    var best = -1, first = 257, second = 257
+                    for j in 0..<b.count {
+                        let e = b[j]
+                        let dist = (d.w0 ^ e.w0).nonzeroBitCount + (d.w1 ^ e.w1).nonzeroBitCount
+                            + (d.w2 ^ e.w2).nonzeroBitCount + (d.w3 ^ e.w3).nonzeroBitCount
+                        if dist < first { second = first; first = dist; best = j } else if dist < second { second = dist }
+                    }
+                    return (best, first, second)
+                }
+            }
+        }
+    }
+}

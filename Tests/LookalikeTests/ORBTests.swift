@@ -1,0 +1,126 @@
+import XCTest
+@testable import Lookalike
+
+/// ORB features, matching and the RANSAC homography on drawn pictures with a known warp.
+final class ORBTests: XCTestCase {
+    /// A textured picture: a diagonal ramp under seeded rectangles and discs of random greys (seed picks it).
+    static func picture(seed: UInt64, width: Int = 320, height: Int = 240) -> GrayImage {
+        var rng = SplitMix64(seed: seed)
+        func below(_ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
+        let shapes = (0..<70).map { _ in
+            (disc: below(2) == 0, x: below(width), y: below(height), a: below(28) + 6, b: below(28) + 6, grey: below(256))
+        }
+        var pixels = [UInt8](repeating: 0, count: width * height)
+        for y in 0..<height { for x in 0..<width {
+            var v = x * 150 / width + y * 80 / height + 20
+            for s in shapes {
+                let dx = x - s.x, dy = y - s.y
+                let inside = s.disc ? dx * dx + dy * dy < s.a * s.a : abs(dx) < s.a && abs(dy) < s.b
+                if inside { v = s.grey }
+            }
+            pixels[y * width + x] = UInt8(v)
+        } }
+        return GrayImage(width: width, height: height, pixels: pixels)
+    }
+
+    /// Turned 15 degrees, scaled by 0.8 and tilted slightly, about the centre: source pixels to warped pixels.
+    static let warp: Homography = {
+        let c = (x: 160.0, y: 120.0), a = 15 * Double.pi / 180, s = 0.8
+        let centre: [Double] = [1, 0, -c.x, 0, 1, -c.y, 0, 0, 1]
+        let turn: [Double] = [s * cos(a), -s * sin(a), 0, s * sin(a), s * cos(a), 0, 0, 0, 1]
+        let tilt: [Double] = [1, 0, 0, 0, 1, 0, 4e-4, -2e-4, 1]
+        let back: [Double] = [1, 0, c.x, 0, 1, c.y, 0, 0, 1]
+        return Homography(Homography.multiply(back, Homography.multiply(tilt, Homography.multiply(turn, centre))))
+    }()
+
+    static func inverse(_ h: Homography) -> Homography {
+        let m = h.m
+        let cof: [Double] = [m[4] * m[8] - m[5] * m[7], m[2] * m[7] - m[1] * m[8], m[1] * m[5] - m[2] * m[4],
+                             m[5] * m[6] - m[3] * m[8], m[0] * m[8] - m[2] * m[6], m[2] * m[3] - m[0] * m[5],
+                             m[3] * m[7] - m[4] * m[6], m[1] * m[6] - m[0] * m[7], m[0] * m[4] - m[1] * m[3]]
+        let det = m[0] * cof[0] + m[1] * cof[3] + m[2] * cof[6]
+        return Homography(cof.map { $0 / det })
+    }
+
+    /// `image` pushed through `h` (inverse warp, bilinear; outside the source is mid grey).
+    static func warped(_ image: GrayImage, by h: Homography) -> GrayImage {
+        let back = inverse(h), w = image.width, hgt = image.height
+        var out = [UInt8](repeating: 128, count: w * hgt)
+        for y in 0..<hgt { for x in 0..<w {
+            guard let p = back.apply(SIMD2(Double(x), Double(y))), p.x >= 0, p.y >= 0,
+                  p.x <= Double(w - 1), p.y <= Double(hgt - 1) else { continue }
+            let x0 = min(w - 2, Int(p.x)), y0 = min(hgt - 2, Int(p.y))
+            let fx = p.x - Double(x0), fy = p.y - Double(y0)
+            func at(_ xx: Int, _ yy: Int) -> Double { Double(image[xx, yy]) }
+            let top = at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx
+            let bottom = at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx
+            out[y * w + x] = UInt8((top * (1 - fy) + bottom * fy).rounded())
+        } }
+        return GrayImage(width: w, height: hgt, pixels: out)
+    }
+
+    func testAWarpedCopyMatchesAndTheHomographyIsRecovered() throws {
+        let original = Self.picture(seed: 7)
+        let copy = Self.warped(original, by: Self.warp)
+        let check = ORBCheck(original, copy)
+        XCTAssertGreaterThan(check.first.keypoints.count, 300, "the picture has plenty of corners")
+        XCTAssertGreaterThan(check.second.keypoints.count, 300)
+        XCTAssertGreaterThanOrEqual(check.inlierCount, 40, "\(check.inlierCount) of \(check.matches.count)")
+        XCTAssertGreaterThanOrEqual(check.inlierRatio, 0.5)
+        let found = try XCTUnwrap(check.homography)
+        for p in [SIMD2(100.0, 80.0), SIMD2(220, 80), SIMD2(160, 120), SIMD2(110, 170), SIMD2(210, 165)] {
+            let expected = try XCTUnwrap(Self.warp.apply(p)), got = try XCTUnwrap(found.apply(p))
+            let d = got - expected
+            XCTAssertLessThan((d.x * d.x + d.y * d.y).squareRoot(), 3, "\(p) -> \(got), expected \(expected)")
+        }
+    }
+
+    func testAnUnrelatedPictureGivesFewInliers() {
+        let check = ORBCheck(Self.picture(seed: 7), Self.picture(seed: 8))
+        XCTAssertGreaterThan(check.second.keypoints.count, 300)
+        XCTAssertLessThan(check.inlierCount, 12, "\(check.inlierCount) of \(check.matches.count)")
+    }
+
+    func testFlatAndTinyImagesGiveNoKeypoints() {
+        let flat = GrayImage(width: 320, height: 240, pixels: [UInt8](repeating: 90, count: 320 * 240))
+        XCTAssertTrue(ORBFeatures(flat).keypoints.isEmpty)
+        var rng = SplitMix64(seed: 3)
+        let tiny = GrayImage(width: 10, height: 10, pixels: (0..<100).map { _ in UInt8(rng.next() % 256) })
+        XCTAssertTrue(ORBFeatures(tiny).keypoints.isEmpty)
+        let check = ORBCheck(flat, tiny)
+        XCTAssertEqual(check.matches.count, 0)
+        XCTAssertNil(check.homography)
+        XCTAssertEqual(check.inlierRatio, 0)
+    }
+
+    func testTheCheckIsDeterministic() {
+        let a = Self.picture(seed: 11), b = Self.warped(a, by: Self.warp)
+        let one = ORBCheck(a, b), two = ORBCheck(a, b)
+        XCTAssertEqual(one.first.keypoints, two.first.keypoints)
+        XCTAssertEqual(one.first.descriptors, two.first.descriptors)
+        XCTAssertEqual(one.matches, two.matches)
+        XCTAssertEqual(one.homography, two.homography)
+        XCTAssertEqual(one.inliers, two.inliers)
+        XCTAssertGreaterThan(one.inlierCount, 0)
+    }
+
+    func testHomographyFitIsExactOnFourPairsAndRejectsCollinearSamples() throws {
+        let from = [SIMD2(10.0, 10.0), SIMD2(200, 20), SIMD2(190, 150), SIMD2(20, 160)]
+        let to = from.map { Self.warp.apply($0)! }
+        let h = try XCTUnwrap(Homography.fit(from: from, to: to))
+        for (i, v) in h.m.enumerated() { XCTAssertEqual(v, Self.warp.m[i] / Self.warp.m[8], accuracy: 1e-6) }
+        XCTAssertTrue(RANSACHomography.hasCollinearTriple([SIMD2(0, 0), SIMD2(5, 5), SIMD2(10, 10), SIMD2(0, 9)]))
+        XCTAssertFalse(RANSACHomography.hasCollinearTriple(from))
+    }
+
+    func testMatcherRatioAndCrossCheck() {
+        let a = ORBDescriptor(0, 0, 0, 0), b = ORBDescriptor(0xFF, 0, 0, 0), c = ORBDescriptor(~0, ~0, 0, 0)
+        XCTAssertEqual(a.distance(to: c), 128)
+        // a's nearest is a (0), second b (8): kept. b's nearest a (8) vs b... train [a, c]: 8 vs 120: kept.
+        XCTAssertEqual(ORBMatcher().match([a, b], [a, c]).map(\.trainIndex), [0, 0])
+        // With cross-check only a keeps train 0 (train 0's nearest query is a).
+        XCTAssertEqual(ORBMatcher(crossCheck: true).match([a, b], [a, c]).map(\.queryIndex), [0])
+        // Two equally near train descriptors: ambiguous, dropped.
+        XCTAssertTrue(ORBMatcher().match([a], [b, b]).isEmpty)
+    }
+}
