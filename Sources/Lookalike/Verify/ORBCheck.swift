@@ -10,7 +10,7 @@ public struct ORBCheck: Sendable {
         public var matcher: ORBMatcher
         public var ransac: RANSACHomography
 
-        public init(features: ORBFeatures.Settings = .init(), matcher: ORBMatcher = .init(),
+        public init(features: ORBFeatures.Settings = .init(), matcher: ORBMatcher = .init(crossCheck: true),
                     ransac: RANSACHomography = .init()) {
             self.features = features
             self.matcher = matcher

@@ -4,8 +4,8 @@ import Foundation
 /// the inliers.
 ///
 /// Guarantees: deterministic: the same pairs and seed give the same homography and inliers bit for bit (one
-/// thread, samples drawn from `SplitMix64(seed:)`); samples with three points on a line (in either image) are
-/// skipped; at most `maxIterations` samples, fewer once the best inlier share so far makes finding a better one
+/// thread, samples drawn from `SplitMix64(seed:)`); samples with three points on a line (in either image), or that
+/// mirror (`keepsOrientation`), are skipped; at most `maxIterations` samples, fewer once the best inlier share so far makes finding a better one
 /// unlikely (`confidence`). A pair is an inlier when the homography puts its first point within `threshold`
 /// pixels of its second. The threshold is absolute, in the second image's pixels: 3 px suits images of a few
 /// hundred pixels, where ORB's coarsest levels already place keypoints to within 2-3 px; scale it for much
@@ -51,7 +51,7 @@ public struct RANSACHomography: Sendable, Equatable {
                 if !sample.contains(i) { sample.append(i) }
             }
             let a = sample.map { from[$0] }, b = sample.map { to[$0] }
-            guard !Self.hasCollinearTriple(a), !Self.hasCollinearTriple(b),
+            guard !Self.hasCollinearTriple(a), !Self.hasCollinearTriple(b), Self.keepsOrientation(a, b),
                   let h = Homography.fit(from: a, to: b) else { continue }
             let (mask, count) = inliers(h, from, to)
             // Strictly more: the earliest of equally good samples is kept.
@@ -107,5 +107,21 @@ public struct RANSACHomography: Sendable, Equatable {
             if cross <= 0.01 * lengths { return true }
         }
         return false
+    }
+}
+
+extension RANSACHomography {
+    /// Whether every triangle of the sample turns the same way in both images. A view of a plane never mirrors
+    /// it (and ORB's descriptors would not match a mirror anyway), so a sample that does is wrong pairs, whose
+    /// wild homography could only gather chance inliers.
+    static func keepsOrientation(_ a: [SIMD2<Double>], _ b: [SIMD2<Double>]) -> Bool {
+        func turn(_ p: [SIMD2<Double>], _ i: Int, _ j: Int, _ k: Int) -> Double {
+            let u = p[j] - p[i], v = p[k] - p[i]
+            return u.x * v.y - u.y * v.x
+        }
+        for (i, j, k) in [(0, 1, 2), (0, 1, 3), (0, 2, 3), (1, 2, 3)] where (turn(a, i, j, k) > 0) != (turn(b, i, j, k) > 0) {
+            return false
+        }
+        return true
     }
 }
