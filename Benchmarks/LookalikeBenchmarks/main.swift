@@ -3,6 +3,7 @@
 //   swift run -c release LookalikeBenchmarks hamming [--codes N] [--radius R]
 //   swift run -c release LookalikeBenchmarks cosine [--vectors N] [--dim D] [--k K]
 //   swift run -c release LookalikeBenchmarks colour FOLDER [--count N] [--rounds R]
+//   swift run -c release LookalikeBenchmarks orb [--rounds R]
 //   bash Benchmarks/effnet.sh (EfficientNet-Lite beside PyTorch and ONNX Runtime)
 import Foundation
 
@@ -15,7 +16,8 @@ case "resnet": resnetBenchmark(arguments.dropFirst())
 case "effnet": effnetBenchmark(arguments.dropFirst())
 case "cosine": cosineBenchmark(arguments.dropFirst())
 case "colour": colourBenchmark(arguments.dropFirst())
+case "orb": orbBenchmark(arguments.dropFirst())
 default:
-    FileHandle.standardError.write("usage: LookalikeBenchmarks hash|hamming|graph|resnet|effnet|cosine|colour ...\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: LookalikeBenchmarks hash|hamming|graph|resnet|effnet|cosine|colour|orb ...\n".data(using: .utf8)!)
     exit(64)
 }
