@@ -73,16 +73,24 @@ extension ORBFeatures {
     /// pixels, which noise alone would flip.
     static func blur(_ image: GrayImage) -> GrayImage {
         let w = image.width, h = image.height
-        let taps = [1, 4, 6, 4, 1]
-        var across = [Int](repeating: 0, count: w * h)
+        guard w > 0, h > 0 else { return image }
+        var across = [Int32](repeating: 0, count: w * h)
         image.pixels.withUnsafeBufferPointer { px in
             across.withUnsafeMutableBufferPointer { out in
                 for y in 0..<h {
-                    for x in 0..<w {
-                        var sum = 0
-                        for t in 0..<5 { sum += taps[t] * Int(px[y * w + min(w - 1, max(0, x + t - 2))]) }
-                        out[y * w + x] = sum
+                    let row = y * w
+                    func at(_ x: Int) -> Int32 { Int32(px[row + min(w - 1, max(0, x))]) }
+                    func edge(_ x: Int) { out[row + x] = at(x - 2) + 4 * at(x - 1) + 6 * at(x) + 4 * at(x + 1) + at(x + 2) }
+                    // Clamping only at the two pixels of each edge keeps the interior loop branch-free.
+                    for x in 0..<min(2, w) { edge(x) }
+                    if w > 4 {
+                        for x in 2..<(w - 2) {
+                            let i = row + x
+                            out[i] = Int32(px[i - 2]) + 4 * Int32(px[i - 1]) + 6 * Int32(px[i])
+                                + 4 * Int32(px[i + 1]) + Int32(px[i + 2])
+                        }
                     }
+                    for x in max(min(2, w), w - 2)..<w { edge(x) }
                 }
             }
         }
@@ -90,9 +98,10 @@ extension ORBFeatures {
         across.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 for y in 0..<h {
+                    let r = (-2...2).map { min(h - 1, max(0, y + $0)) * w }
+                    let r0 = r[0], r1 = r[1], r2 = r[2], r3 = r[3], r4 = r[4]
                     for x in 0..<w {
-                        var sum = 0
-                        for t in 0..<5 { sum += taps[t] * src[min(h - 1, max(0, y + t - 2)) * w + x] }
+                        let sum = src[r0 + x] + 4 * src[r1 + x] + 6 * src[r2 + x] + 4 * src[r3 + x] + src[r4 + x]
                         dst[y * w + x] = UInt8((sum + 128) >> 8)
                     }
                 }

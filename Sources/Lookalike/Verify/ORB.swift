@@ -81,7 +81,8 @@ public struct ORBFeatures: Sendable {
         return levels
     }
 
-    /// `total` shared out in proportion to `areas`, rounded down, the rest to the largest levels first.
+    /// `total` shared out in proportion to `areas`, rounded down, the rest to the largest levels first. A level with
+    /// fewer corners than its share leaves the rest unused (no level is searched twice).
     static func budgets(_ areas: [Int], total: Int) -> [Int] {
         let sum = areas.reduce(0, +)
         guard sum > 0 else { return areas.map { _ in 0 } }
@@ -95,29 +96,38 @@ public struct ORBFeatures: Sendable {
     /// Area averaging: each output pixel is the mean of the source pixels its footprint covers, partly covered
     /// ones weighted by the share covered. Separable: rows first into Floats, then columns, rounded once.
     static func areaResize(_ image: GrayImage, width: Int, height: Int) -> GrayImage {
-        let columns = footprints(source: image.width, target: width)
-        let rows = footprints(source: image.height, target: height)
+        let columns = Footprints(source: image.width, target: width)
+        let rows = Footprints(source: image.height, target: height)
+        let iw = image.width
         var across = [Float](repeating: 0, count: image.height * width)
         image.pixels.withUnsafeBufferPointer { src in
             across.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<image.height {
-                    let row = y * image.width
-                    for (x, f) in columns.enumerated() {
-                        var sum: Float = 0
-                        for (j, w) in f.weights.enumerated() { sum += w * Float(src[row + f.first + j]) }
-                        dst[y * width + x] = sum
+                columns.weights.withUnsafeBufferPointer { weights in
+                    for y in 0..<image.height {
+                        for x in 0..<width {
+                            let first = y * iw + columns.first[x], start = columns.start[x]
+                            var sum: Float = 0
+                            for j in 0..<(columns.start[x + 1] - start) { sum += weights[start + j] * Float(src[first + j]) }
+                            dst[y * width + x] = sum
+                        }
                     }
                 }
             }
         }
         var out = [UInt8](repeating: 0, count: width * height)
+        var line = [Float](repeating: 0, count: width)
         across.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                for (y, f) in rows.enumerated() {
-                    for x in 0..<width {
-                        var sum: Float = 0
-                        for (j, w) in f.weights.enumerated() { sum += w * src[(f.first + j) * width + x] }
-                        dst[y * width + x] = UInt8(max(0, min(255, sum.rounded())))
+                line.withUnsafeMutableBufferPointer { acc in
+                    for y in 0..<height {
+                        // Whole source rows added into one accumulator row: a loop the compiler vectorises.
+                        for x in 0..<width { acc[x] = 0 }
+                        for j in rows.start[y]..<rows.start[y + 1] {
+                            let weight = rows.weights[j], row = (rows.first[y] + j - rows.start[y]) * width
+                            for x in 0..<width { acc[x] += weight * src[row + x] }
+                        }
+                        // Means of bytes are in 0...255 up to rounding error; + 0.5 and truncation rounds them.
+                        for x in 0..<width { dst[y * width + x] = UInt8(min(255, max(0, acc[x]) + 0.5)) }
                     }
                 }
             }
@@ -125,16 +135,20 @@ public struct ORBFeatures: Sendable {
         return GrayImage(width: width, height: height, pixels: out)
     }
 
-    /// For each of `target` output pixels, the first source pixel it covers and the weights (summing to 1).
-    static func footprints(source: Int, target: Int) -> [(first: Int, weights: [Float])] {
-        let step = Double(source) / Double(target)
-        return (0..<target).map { i in
-            let a = Double(i) * step, b = min(Double(source), Double(i + 1) * step)
-            let first = Int(a), last = min(source - 1, Int(b.rounded(.up)) - 1)
-            let weights = (first...max(first, last)).map { j in
-                Float((min(b, Double(j + 1)) - max(a, Double(j))) / (b - a))
+    /// For each of `target` output pixels along one axis, the first source pixel it covers and its weights
+    /// (summing to 1), stored flat: pixel i's weights are `weights[start[i]..<start[i + 1]]`.
+    struct Footprints {
+        var first: [Int] = [], start: [Int] = [0], weights: [Float] = []
+
+        init(source: Int, target: Int) {
+            let step = Double(source) / Double(target)
+            for i in 0..<target {
+                let a = Double(i) * step, b = min(Double(source), Double(i + 1) * step)
+                let lo = Int(a), hi = max(lo, min(source - 1, Int(b.rounded(.up)) - 1))
+                first.append(lo)
+                for j in lo...hi { weights.append(Float((min(b, Double(j + 1)) - max(a, Double(j))) / (b - a))) }
+                start.append(weights.count)
             }
-            return (first, weights)
         }
     }
 }

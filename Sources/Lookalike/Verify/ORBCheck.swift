@@ -1,5 +1,6 @@
-/// Whether two grey images show the same plane: ORB features of each, ratio-tested matches, and the homography
-/// that most matches agree on. The figures `lookalike verify` prints.
+/// Whether two grey images show the same plane: ORB features of each, their matches (ratio test, and by default
+/// the mutual cross-check, which halves the chance matches between unrelated images in `ORBTests`), and the
+/// homography that most matches agree on. The figures `lookalike verify` prints.
 ///
 /// Guarantees: deterministic (features, matches and RANSAC all single-threaded and seeded): the same two images
 /// and settings give identical figures on every run; images with no keypoints (flat, or under 31 px) give zero
