@@ -87,6 +87,12 @@ final class ORBTests: XCTestCase {
         var rng = SplitMix64(seed: 3)
         let tiny = GrayImage(width: 10, height: 10, pixels: (0..<100).map { _ in UInt8(rng.next() % 256) })
         XCTAssertTrue(ORBFeatures(tiny).keypoints.isEmpty)
+        XCTAssertTrue(ORBFeatures(GrayImage(width: 0, height: 0, pixels: [])).keypoints.isEmpty)
+        // A strip: 32 rows leave no room for the patch, whatever its texture.
+        let strip = GrayImage(width: 600, height: 32, pixels: (0..<(600 * 32)).map { _ in UInt8(rng.next() % 256) })
+        XCTAssertTrue(ORBFeatures(strip).keypoints.isEmpty)
+        let wider = GrayImage(width: 600, height: 33, pixels: (0..<(600 * 33)).map { _ in UInt8(rng.next() % 256) })
+        XCTAssertFalse(ORBFeatures(wider).keypoints.isEmpty, "33 rows are enough")
         let check = ORBCheck(flat, tiny)
         XCTAssertEqual(check.matches.count, 0)
         XCTAssertNil(check.homography)

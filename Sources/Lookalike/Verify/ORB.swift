@@ -6,8 +6,8 @@ import Foundation
 /// Guarantees: keypoints are in the original image's pixel coordinates (pixel centres at whole numbers), in
 /// level order and, within a level, strongest Harris response first; `descriptors[i]` describes `keypoints[i]`;
 /// the same image and settings give the same keypoints and descriptors bit for bit on every run (one thread,
-/// a test pattern drawn once from a fixed seed); a flat image, or one too small for a 31 x 31 patch, gives no
-/// keypoints rather than failing.
+/// a test pattern drawn once from a fixed seed); a flat image, or one too small for a 31 x 31 patch and its
+/// one-pixel border (33 px a side), gives no keypoints rather than failing.
 public struct ORBFeatures: Sendable {
     public struct Settings: Sendable, Equatable {
         /// Keypoints kept over all levels, shared out in proportion to each level's area.
