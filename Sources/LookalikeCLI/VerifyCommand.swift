@@ -57,6 +57,10 @@ struct VerifyCommand: ParsableCommand {
         console.out(String(format: "checked %@: gain %.2f, offset %.1f, %.1f%% of informative blocks agree (%.0f%% needed); "
                            + "gradient correlation %.2f (%.2f needed)\n", check.views, check.gain, check.offset,
                            check.agreeing * 100, verifier.agreeingShare * 100, check.structure, verifier.structureCorrelation))
+        if let matches = check.orbMatches, let inliers = check.orbInliers {
+            console.out("ORB: \(probes[0].orb.keypoints.count) and \(probes[1].orb.keypoints.count) keypoints, \(matches) cross-checked matches, "
+                        + "\(inliers) RANSAC inliers (\(verifier.orbMinimumInliers) needed)\n")
+        }
         console.out("verdict: \(check.verdict.rawValue)\n")
         console.flush()
         if check.verdict != .same { throw ExitCode(1) }

@@ -3,10 +3,11 @@ import XCTest
 
 /// Border trimming, the quality score and the pair check on drawn pictures with known edits.
 final class NearDuplicateTests: XCTestCase {
-    /// A textured 160 x 120 picture: smooth colour ramps, a few shapes and seeded noise (seed picks the picture).
-    func picture(seed: UInt64, width: Int = 160, height: Int = 120) -> RGBImage {
+    /// A textured 256 x 192 picture (the size the check works at): smooth colour ramps and a few discs; the seed
+    /// picks the picture.
+    func picture(seed: UInt64, width: Int = 256, height: Int = 192) -> RGBImage {
         var rng = SplitMix64(seed: seed)
-        let shapes = (0..<6).map { _ in (Int(rng.next() % UInt64(width)), Int(rng.next() % UInt64(height)), Int(rng.next() % 30) + 10,
+        let shapes = (0..<10).map { _ in (Int(rng.next() % UInt64(width)), Int(rng.next() % UInt64(height)), Int(rng.next() % 40) + 10,
                                          UInt8(rng.next() % 256), UInt8(rng.next() % 256), UInt8(rng.next() % 256)) }
         var pixels = [UInt8](repeating: 0, count: width * height * 3)
         for y in 0..<height { for x in 0..<width {
@@ -22,14 +23,14 @@ final class NearDuplicateTests: XCTestCase {
 
     func testALetterboxedOrPaddedCopyTrimsToTheOriginalsBox() {
         let original = picture(seed: 1)
-        XCTAssertTrue(BorderTrim.box(original) == (0, 0, 160, 120), "nothing to trim")
+        XCTAssertTrue(BorderTrim.box(original) == (0, 0, 256, 192), "nothing to trim")
         let boxed = edit("letterbox", original)  // black bars left and right
         let box = BorderTrim.box(boxed)
-        XCTAssertEqual([box.width, box.height], [160, 120])
-        XCTAssertEqual(box.x, (boxed.width - 160) / 2)
+        XCTAssertEqual([box.width, box.height], [256, 192])
+        XCTAssertEqual(box.x, (boxed.width - 256) / 2)
         let framed = edit("border", original)  // white frame all round
         let inner = BorderTrim.box(framed)
-        XCTAssertEqual([inner.width, inner.height], [160, 120])
+        XCTAssertEqual([inner.width, inner.height], [256, 192])
     }
 
     func testFlatImagesScoreLowAndNeverMatch() {
@@ -52,6 +53,9 @@ final class NearDuplicateTests: XCTestCase {
         let verifier = NearDuplicateVerifier()
         let pairs = verifier.verifiedPairs(probes, workers: 1)
         let withOriginal = Set(pairs.filter { $0.i == 0 }.map(\.j))
+        // The crop passed the thumbnails and was confirmed by keypoints: most ORB matches are RANSAC inliers.
+        let cropCheck = verifier.verify(probes[0], probes[3], views: verifier.closestViews(probes[0], probes[3]))
+        XCTAssertGreaterThanOrEqual(cropCheck.orbInliers ?? 0, verifier.orbMinimumInliers, "\(cropCheck)")
         for (k, name) in ["jpeg-q30", "downscale-0.5", "crop-10%", "letterbox", "border", "brightness+25%", "logo"].enumerated() {
             XCTAssertTrue(withOriginal.contains(k + 1), "\(name) copy verified against its original")
         }

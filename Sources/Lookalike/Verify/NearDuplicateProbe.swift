@@ -27,6 +27,9 @@ public struct NearDuplicateProbe: Sendable {
     /// `thumbnailSide` x `thumbnailSide` RGB of the trimmed box and of the whole image (stretched to square).
     public let trimmed: [UInt8]
     public let untrimmed: [UInt8]
+    /// ORB keypoints of the trimmed content (and of it mirrored, with `transforms`): the last check of a pair.
+    public let orb: ORBFeatures
+    public let orbMirrored: ORBFeatures?
 
     public static let thumbnailSide = 64
     /// Centre windows tried as views, as shares of each side.
@@ -60,6 +63,8 @@ public struct NearDuplicateProbe: Sendable {
             views.append(View(source: source, window: (x, y, w, h), mirrored: mirrored,
                               hash: HashFunctions.dctHash(GrayImage(width: cw, height: ch, pixels: pixels))))
         }
+        orb = ORBFeatures(gray)
+        orbMirrored = transforms ? ORBFeatures(Self.mirrored(gray)) : nil
         let whole = Self.luma(image)
         add(.trimmed, gray, (0, 0, 1, 1))
         add(.untrimmed, whole, (0, 0, 1, 1))
@@ -71,6 +76,12 @@ public struct NearDuplicateProbe: Sendable {
         }
         if transforms { add(.trimmed, gray, (0, 0, 1, 1), mirrored: true) }
         self.views = views
+    }
+
+    static func mirrored(_ g: GrayImage) -> GrayImage {
+        var out = g.pixels
+        for y in 0..<g.height { for x in 0..<g.width { out[y * g.width + x] = g.pixels[y * g.width + g.width - 1 - x] } }
+        return GrayImage(width: g.width, height: g.height, pixels: out)
     }
 
     /// Rec. 601 luma, rounded (the near-duplicate views need no Pillow exactness).

@@ -22,6 +22,15 @@ public struct NearDuplicateVerifier: Sendable {
     /// The structure check: gradient maps compared at this resolution, and the correlation they need.
     public var fineGrid = 64
     public var structureCorrelation = 0.8
+    /// The keypoint check after a thumbnail pass: with `orbMinimumKeypoints` on both sides, the pair needs
+    /// `orbMinimumInliers` RANSAC inliers among its cross-checked ORB matches (garments of one cut and colour pass
+    /// the thumbnails; their seams and prints give few consistent keypoints).
+    public var orbConfirm = true
+    public var orbMinimumKeypoints = 40
+    public var orbMinimumInliers = 20
+    /// Without enough keypoints to confirm, a thumbnail pass must be at least this good.
+    public var strictAgreeing = 0.95
+    public var strictStructure = 0.9
     /// The share of blocks that must be informative for a check to prove anything.
     public var minimumInformative = 0.2
     /// Shifts tried, as shares of the window: -slack ... +slack in steps of `step`, on each axis.
@@ -44,6 +53,10 @@ public struct NearDuplicateVerifier: Sendable {
         public let agreeing: Double
         /// Correlation of the two luma gradient maps at the thumbnails' resolution (0 when not reached).
         public var structure: Double = 0
+        /// ORB: cross-checked matches and RANSAC inliers of the trimmed contents (nil when not reached, or when
+        /// one image has too few keypoints: the thumbnails' verdict then stands).
+        public var orbMatches: Int? = nil
+        public var orbInliers: Int? = nil
     }
 
     /// Candidate image pairs (i < j) with the view pairs that met, closest first.
@@ -87,8 +100,27 @@ public struct NearDuplicateVerifier: Sendable {
         }
         var best: Check?
         for (va, vb, distance) in views.prefix(triesPerPair) {
-            let check = compare(a, a.views[va], b, b.views[vb], distance: distance)
-            if check.verdict == .same { return check }
+            var check = compare(a, a.views[va], b, b.views[vb], distance: distance)
+            if check.verdict == .same {
+                guard orbConfirm else { return check }
+                let second = b.views[vb].mirrored != a.views[va].mirrored ? b.orbMirrored ?? b.orb : b.orb
+                guard a.orb.keypoints.count >= orbMinimumKeypoints, second.keypoints.count >= orbMinimumKeypoints else {
+                    // Too few keypoints to confirm (white on white, plain fabric): only a near-perfect thumbnail
+                    // match stands on its own.
+                    if check.agreeing >= strictAgreeing && check.structure >= strictStructure { return check }
+                    check = Check(verdict: .different, hashDistance: check.hashDistance, views: check.views, gain: check.gain,
+                                  offset: check.offset, agreeing: check.agreeing, structure: check.structure)
+                    if best == nil || check.agreeing > best!.agreeing { best = check }
+                    continue
+                }
+                let orb = ORBCheck(a.orb, second)
+                check.orbMatches = orb.matches.count
+                check.orbInliers = orb.inlierCount
+                if orb.inlierCount >= orbMinimumInliers { return check }
+                check = Check(verdict: .different, hashDistance: check.hashDistance, views: check.views, gain: check.gain,
+                              offset: check.offset, agreeing: check.agreeing, structure: check.structure,
+                              orbMatches: check.orbMatches, orbInliers: check.orbInliers)
+            }
             if best == nil || check.agreeing > best!.agreeing { best = check }
         }
         return best ?? Check(verdict: .different, hashDistance: 64, views: "", gain: 1, offset: 0, agreeing: 0)
