@@ -44,7 +44,7 @@ public struct NearDuplicateVerifier: Sendable {
     /// One check of a pair: which views met, how close their hashes were, and what the thumbnails said.
     public struct Check: Sendable, Codable, Equatable {
         public enum Verdict: String, Sendable, Codable { case same, different, tooFlat = "too flat to compare" }
-        public let verdict: Verdict
+        public var verdict: Verdict
         public let hashDistance: Int
         /// "trimmed/untrimmed 80%", say: the view of the first image and of the second.
         public let views: String
@@ -101,26 +101,20 @@ public struct NearDuplicateVerifier: Sendable {
         var best: Check?
         for (va, vb, distance) in views.prefix(triesPerPair) {
             var check = compare(a, a.views[va], b, b.views[vb], distance: distance)
-            if check.verdict == .same {
-                guard orbConfirm else { return check }
+            if check.verdict == .same && orbConfirm {
                 let second = b.views[vb].mirrored != a.views[va].mirrored ? b.orbMirrored ?? b.orb : b.orb
-                guard a.orb.keypoints.count >= orbMinimumKeypoints, second.keypoints.count >= orbMinimumKeypoints else {
+                if a.orb.keypoints.count >= orbMinimumKeypoints && second.keypoints.count >= orbMinimumKeypoints {
+                    let orb = ORBCheck(a.orb, second)
+                    check.orbMatches = orb.matches.count
+                    check.orbInliers = orb.inlierCount
+                    if orb.inlierCount < orbMinimumInliers { check.verdict = .different }
+                } else if check.agreeing < strictAgreeing || check.structure < strictStructure {
                     // Too few keypoints to confirm (white on white, plain fabric): only a near-perfect thumbnail
                     // match stands on its own.
-                    if check.agreeing >= strictAgreeing && check.structure >= strictStructure { return check }
-                    check = Check(verdict: .different, hashDistance: check.hashDistance, views: check.views, gain: check.gain,
-                                  offset: check.offset, agreeing: check.agreeing, structure: check.structure)
-                    if best == nil || check.agreeing > best!.agreeing { best = check }
-                    continue
+                    check.verdict = .different
                 }
-                let orb = ORBCheck(a.orb, second)
-                check.orbMatches = orb.matches.count
-                check.orbInliers = orb.inlierCount
-                if orb.inlierCount >= orbMinimumInliers { return check }
-                check = Check(verdict: .different, hashDistance: check.hashDistance, views: check.views, gain: check.gain,
-                              offset: check.offset, agreeing: check.agreeing, structure: check.structure,
-                              orbMatches: check.orbMatches, orbInliers: check.orbInliers)
             }
+            if check.verdict == .same { return check }
             if best == nil || check.agreeing > best!.agreeing { best = check }
         }
         return best ?? Check(verdict: .different, hashDistance: 64, views: "", gain: 1, offset: 0, agreeing: 0)
