@@ -1,10 +1,16 @@
 // ORB on a drawn 256 x 256 picture against its quarter turn: features, matching, RANSAC and the whole check,
-// best of `--rounds` (release build). Prints ms per step, keypoints, matches and inliers.
+// best of `--rounds` (release build). Prints ms per step, keypoints, matches and inliers. With image files
+// (`orb --rounds 3 a.jpg b.jpg ...`): each reduced to 256 px and made grey as the near-duplicate check does, then
+// the mean ms per image for features and per consecutive pair for cross-checked matching (Benchmarks/orb.sh
+// runs OpenCV's ORB on the same files).
 import Foundation
 import Lookalike
 
 func orbBenchmark(_ arguments: ArraySlice<String>) {
     let rounds = arguments.firstIndex(of: "--rounds").flatMap { i in i + 1 < arguments.endIndex ? Int(arguments[i + 1]) : nil } ?? 20
+    let files = arguments.enumerated().filter { $0.element != "--rounds" && ($0.offset == 0 || arguments[arguments.startIndex + $0.offset - 1] != "--rounds") }
+        .map(\.element)
+    if !files.isEmpty { return orbFilesBenchmark(files, rounds: rounds) }
     let side = 256
     var rng = SplitMix64(seed: 2026)
     var pixels = (0..<(side * side)).map { i in UInt8((i % side) * 150 / side + (i / side) * 80 / side + 20) }
@@ -41,4 +47,41 @@ func orbBenchmark(_ arguments: ArraySlice<String>) {
     print(String(format: "orb-match\t%dx%d\t%.2f ms\t%d matches", a.descriptors.count, b.descriptors.count, matchMs, matches.count))
     print(String(format: "orb-ransac\t%d pairs\t%.2f ms\t%d inliers\t%d samples", from.count, ransacMs, fit?.inlierCount ?? 0, fit?.iterations ?? 0))
     print(String(format: "orb-check\ttwo %dx%d\t%.2f ms\t%d inliers of %d", side, side, checkMs, check.inlierCount, check.matches.count))
+}
+
+/// Features per image and matching per consecutive pair over real files, best of `rounds` each, mean over files.
+func orbFilesBenchmark(_ files: [String], rounds: Int) {
+    let decoder = ImageDecoder()
+    let images: [GrayImage] = files.compactMap { path in
+        guard case .success(let outcome) = decoder.decode(path: path) else { return nil }
+        return NearDuplicateProbe.luma(RGBImage(outcome.image).reduced(maxSide: 256))
+    }
+    var featureMs = 0.0, keypoints = 0
+    var features: [ORBFeatures] = []
+    for image in images {
+        var fastest = Double.infinity
+        var f = ORBFeatures(image)
+        for _ in 0..<rounds {
+            let start = DispatchTime.now().uptimeNanoseconds
+            f = ORBFeatures(image)
+            fastest = min(fastest, seconds(since: start))
+        }
+        featureMs += fastest * 1000
+        keypoints += f.keypoints.count
+        features.append(f)
+    }
+    let matcher = ORBMatcher(crossCheck: true)
+    var matchMs = 0.0
+    for (a, b) in zip(features, features.dropFirst()) {
+        var fastest = Double.infinity
+        for _ in 0..<rounds {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = matcher.match(a.descriptors, b.descriptors)
+            fastest = min(fastest, seconds(since: start))
+        }
+        matchMs += fastest * 1000
+    }
+    let n = Double(max(1, images.count)), pairs = Double(max(1, images.count - 1))
+    print(String(format: "lookalike-orb\t%d images\tfeatures %.2f ms/image (%.0f keypoints)\tmatch %.2f ms/pair", images.count,
+                 featureMs / n, Double(keypoints) / n, matchMs / pairs))
 }

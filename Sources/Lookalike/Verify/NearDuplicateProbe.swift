@@ -85,7 +85,7 @@ public struct NearDuplicateProbe: Sendable {
     }
 
     /// Rec. 601 luma, rounded (the near-duplicate views need no Pillow exactness).
-    static func luma(_ image: RGBImage) -> GrayImage {
+    public static func luma(_ image: RGBImage) -> GrayImage {
         var out = [UInt8](repeating: 0, count: image.width * image.height)
         for i in out.indices {
             let r = Int(image.pixels[3 * i]), g = Int(image.pixels[3 * i + 1]), b = Int(image.pixels[3 * i + 2])
