@@ -98,6 +98,9 @@ extension CommandLineTests {
         let rows = grouped.stdout.split(separator: "\n").dropFirst()
         XCTAssertEqual(rows.count, 3, grouped.stdout)
         XCTAssertFalse(grouped.stdout.contains("d-other.jpg"), grouped.stdout)
+        // Kept: the original, not the letterboxed copy with more pixels (the same picture plus black bars).
+        let kept = rows.first { $0.contains(",keep,") }
+        XCTAssertTrue(kept?.hasSuffix("a-original.jpg") ?? false, grouped.stdout)
 
         let planned = try run(["dedupe", "--verify", "--format", "json", folder.path])
         XCTAssertEqual(planned.status, 0, planned.stderr)

@@ -262,7 +262,15 @@ extension GroupingPlan {
         for i in images.indices { for j in partners[i] { sets.union(i, j) } }
         var clusters = sets.sets()
         clusters.sort { $0[0] < $1[0] }
-        return GroupingReport(method: methodName + " verified", metric: .verified, images: images, clusters: clusters,
+        // The kept copy is chosen on content (inside uniform borders), measured by each image's probe.
+        let measured = images.indices.map { i -> ImageFacts in
+            var facts = images[i]
+            let p = probes[i]
+            facts.contentPixels = Int((Double(p.box.width) / Double(max(1, p.reducedSize.width)) * Double(facts.width)
+                                       * Double(p.box.height) / Double(max(1, p.reducedSize.height)) * Double(facts.height)).rounded())
+            return facts
+        }
+        return GroupingReport(method: methodName + " verified", metric: .verified, images: measured, clusters: clusters,
                               distance: { a, b in
                                   let key = min(a, b) * images.count + max(a, b)
                                   let check = checks[key] ?? verifier.verify(probes[min(a, b)], probes[max(a, b)],

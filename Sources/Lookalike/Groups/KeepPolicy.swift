@@ -11,6 +11,9 @@ public struct ImageFacts: Sendable, Equatable {
     public let fileSize: Int
     /// Modification time, seconds since 1970 (with fraction); .infinity when unknown.
     public let modified: Double
+    /// Pixels of the picture inside uniform borders, when a near-duplicate check measured it (`--verify`): the
+    /// `resolution` criterion then compares content, so a letterboxed or padded copy is not kept for its bars.
+    public var contentPixels: Int?
 
     public init(path: String, width: Int, height: Int, fileSize: Int, modified: Double) {
         self.path = path
@@ -65,7 +68,13 @@ public struct KeepPolicy: Sendable, Equatable, CustomStringConvertible {
             switch criterion {
             case .resolution:
                 let pa = a.width * a.height, pb = b.width * b.height
-                if pa != pb { return pa > pb }
+                if let ca = a.contentPixels, let cb = b.contentPixels {
+                    // Content measured at 256 px and scaled back: within 10% it is the same picture (a trimmed band can
+                    // differ between a copy and its original), and the copy with fewer pixels around it (no bars, no
+                    // frame) is the one to keep.
+                    if Double(abs(ca - cb)) > 0.1 * Double(max(ca, cb)) { return ca > cb }
+                    if pa != pb { return pa < pb }
+                } else if pa != pb { return pa > pb }
             case .size:
                 if a.fileSize != b.fileSize { return a.fileSize > b.fileSize }
             case .oldest:
