@@ -54,7 +54,7 @@ func orbFilesBenchmark(_ files: [String], rounds: Int) {
     let decoder = ImageDecoder()
     let images: [GrayImage] = files.compactMap { path in
         guard case .success(let outcome) = decoder.decode(path: path) else { return nil }
-        return NearDuplicateProbe.luma(RGBImage(outcome.image).reduced(maxSide: 256))
+        return RGBImage(outcome.image).reduced(maxSide: 256).luma
     }
     var featureMs = 0.0, keypoints = 0
     var features: [ORBFeatures] = []

@@ -46,7 +46,7 @@ struct VerifyCommand: ParsableCommand {
         }
         let views = verifier.closestViews(probes[0], probes[1])
         let candidates = views.filter { $0.2 <= verifier.radius }
-        console.out("closest views: " + views.prefix(3).map { "\(name(probes[0].views[$0.0]))/\(name(probes[1].views[$0.1])) \($0.2) bits" }
+        console.out("closest views: " + views.prefix(3).map { "\(probes[0].views[$0.0].label)/\(probes[1].views[$0.1].label) \($0.2) bits" }
                         .joined(separator: ", ") + "\n")
         guard !candidates.isEmpty else {
             console.out("verdict: different (no views within \(verifier.radius) bits: never a candidate)\n")
@@ -64,10 +64,5 @@ struct VerifyCommand: ParsableCommand {
         console.out("verdict: \(check.verdict.rawValue)\n")
         console.flush()
         if check.verdict != .same { throw ExitCode(1) }
-    }
-
-    func name(_ v: NearDuplicateProbe.View) -> String {
-        (v.source == .trimmed ? "trimmed" : "untrimmed") + (v.window.width < 1 ? " \(Int((v.window.width * 100).rounded()))%" : "")
-            + (v.mirrored ? " mirrored" : "")
     }
 }

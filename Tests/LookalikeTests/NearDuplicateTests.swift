@@ -36,7 +36,7 @@ final class NearDuplicateTests: XCTestCase {
     func testFlatImagesScoreLowAndNeverMatch() {
         let white = RGBImage(width: 100, height: 100, pixels: [UInt8](repeating: 255, count: 100 * 100 * 3))
         let grey = RGBImage(width: 100, height: 100, pixels: [UInt8](repeating: 120, count: 100 * 100 * 3))
-        XCTAssertEqual(ImageQuality.score(NearDuplicateProbe.luma(white)), 0)
+        XCTAssertEqual(ImageQuality.score(white.luma), 0)
         XCTAssertGreaterThanOrEqual(NearDuplicateProbe(rgb: picture(seed: 2)).quality, ImageQuality.threshold)
         let probes = [white, grey, white].map { NearDuplicateProbe(rgb: $0) }
         XCTAssertTrue(probes.allSatisfy(\.isFlat))

@@ -175,9 +175,13 @@ extension ProductAttributes {
     /// or more: striped; else printed. Confidence: the margin past the deciding line.
     static func pattern(_ image: RGBImage, mask: ProductMask) -> Rated {
         let w = image.width, h = image.height
-        func luma(_ i: Int) -> Float {
-            0.299 * Float(image.pixels[3 * i]) + 0.587 * Float(image.pixels[3 * i + 1]) + 0.114 * Float(image.pixels[3 * i + 2])
+        // Luma once per pixel (each is read by nine Sobel taps), unrounded.
+        var gray = [Float](repeating: 0, count: w * h)
+        for i in gray.indices {
+            let r = Float(image.pixels[3 * i]), g = Float(image.pixels[3 * i + 1]), b = Float(image.pixels[3 * i + 2])
+            gray[i] = 0.299 * r + 0.587 * g + 0.114 * b
         }
+        func luma(_ i: Int) -> Float { gray[i] }
         var bins = [Float](repeating: 0, count: 4)
         var interior = 0, strong = 0
         guard w > 4, h > 4 else { return (0, 0) }

@@ -167,6 +167,7 @@ extension Comparison {
         }
     }
 
+    /// Each item's cluster number (-1 for an item in none).
     static func membership(_ clusters: [[Int]], count: Int) -> [Int] {
         var of = [Int](repeating: -1, count: count)
         for (k, cluster) in clusters.enumerated() { for i in cluster { of[i] = k } }

@@ -77,8 +77,7 @@ public struct CrossViewRecall: Sendable, Equatable {
 
     /// Pairs (i, j) with labels[i] == labels[j], views[i] == `view` and views[j] != `view`.
     public init(clusters: [[Int]], labels: [String], views: [String], view: String) {
-        var clusterOf = [Int](repeating: -1, count: labels.count)
-        for (c, cluster) in clusters.enumerated() { for i in cluster { clusterOf[i] = c } }
+        let clusterOf = Comparison.membership(clusters, count: labels.count)
         var byLabel: [String: [Int]] = [:]
         for i in labels.indices { byLabel[labels[i], default: []].append(i) }
         var total = 0, joined = 0

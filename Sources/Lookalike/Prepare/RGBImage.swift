@@ -80,4 +80,14 @@ public struct RGBImage: Sendable, Equatable {
         }
         return RGBImage(width: width, height: height, pixels: out)
     }
+
+    /// Rec. 601 luma, rounded: for checks that need no Pillow exactness (near-duplicates, attributes, ORB).
+    public var luma: GrayImage {
+        var out = [UInt8](repeating: 0, count: width * height)
+        for i in out.indices {
+            let r = Int(pixels[3 * i]), g = Int(pixels[3 * i + 1]), b = Int(pixels[3 * i + 2])
+            out[i] = UInt8((r * 299 + g * 587 + b * 114 + 500) / 1000)
+        }
+        return GrayImage(width: width, height: height, pixels: out)
+    }
 }

@@ -16,6 +16,12 @@ public struct NearDuplicateProbe: Sendable {
         public let window: (x: Double, y: Double, width: Double, height: Double)
         public let mirrored: Bool
         public let hash: PerceptualHash
+
+        /// "trimmed", "untrimmed 80%", "trimmed mirrored": how reports name the view.
+        public var label: String {
+            (source == .trimmed ? "trimmed" : "untrimmed") + (window.width < 1 ? " \(Int((window.width * 100).rounded()))%" : "")
+                + (mirrored ? " mirrored" : "")
+        }
     }
 
     /// The trimmed box in the reduced image's pixels, and that image's size (the box kept per image).
@@ -46,7 +52,7 @@ public struct NearDuplicateProbe: Sendable {
         self.box = box
         reducedSize = (image.width, image.height)
         let content = image.window(x0: box.x, y0: box.y, width: box.width, height: box.height, fill: 0)
-        let gray = Self.luma(content)
+        let gray = content.luma
         quality = ImageQuality.score(gray)
         trimmed = Self.thumbnail(content)
         untrimmed = Self.thumbnail(image)
@@ -65,7 +71,7 @@ public struct NearDuplicateProbe: Sendable {
         }
         orb = ORBFeatures(gray)
         orbMirrored = transforms ? ORBFeatures(Self.mirrored(gray)) : nil
-        let whole = Self.luma(image)
+        let whole = image.luma
         add(.trimmed, gray, (0, 0, 1, 1))
         add(.untrimmed, whole, (0, 0, 1, 1))
         // Centre windows of both: a copy cropped inside the backdrop meets the trimmed ones, one cut into the
@@ -82,16 +88,6 @@ public struct NearDuplicateProbe: Sendable {
         var out = g.pixels
         for y in 0..<g.height { for x in 0..<g.width { out[y * g.width + x] = g.pixels[y * g.width + g.width - 1 - x] } }
         return GrayImage(width: g.width, height: g.height, pixels: out)
-    }
-
-    /// Rec. 601 luma, rounded (the near-duplicate views need no Pillow exactness).
-    public static func luma(_ image: RGBImage) -> GrayImage {
-        var out = [UInt8](repeating: 0, count: image.width * image.height)
-        for i in out.indices {
-            let r = Int(image.pixels[3 * i]), g = Int(image.pixels[3 * i + 1]), b = Int(image.pixels[3 * i + 2])
-            out[i] = UInt8((r * 299 + g * 587 + b * 114 + 500) / 1000)
-        }
-        return GrayImage(width: image.width, height: image.height, pixels: out)
     }
 
     /// Area-averaged onto a `thumbnailSide` square (the aspect is dropped: views are compared window to window).

@@ -145,21 +145,15 @@ public struct NearDuplicateVerifier: Sendable {
         var structure = 0.0
         if best.share >= agreeingShare {
             // Refined around the coarse shift, at half its step: fine gradients need the finer alignment.
-            let fine = sample(a, va, dx: 0, dy: 0, grid: fineGrid)
+            let fine = gradientMagnitudes(sample(a, va, dx: 0, dy: 0, grid: fineGrid))
             for ddy in [-step / 2, 0, step / 2] { for ddx in [-step / 2, 0, step / 2] {
-                structure = max(structure, gradientCorrelation(fine, sample(b, vb, dx: best.dx + ddx, dy: best.dy + ddy, grid: fineGrid)))
+                let shifted = gradientMagnitudes(sample(b, vb, dx: best.dx + ddx, dy: best.dy + ddy, grid: fineGrid))
+                structure = max(structure, correlation(fine, shifted))
             } }
         }
         let same = best.share >= agreeingShare && structure >= structureCorrelation
-        return Check(verdict: same ? .same : .different, hashDistance: distance, views: Self.name(va) + "/" + Self.name(vb),
+        return Check(verdict: same ? .same : .different, hashDistance: distance, views: va.label + "/" + vb.label,
                      gain: best.gain, offset: best.offset, agreeing: best.share, structure: structure)
-    }
-
-    static func name(_ v: NearDuplicateProbe.View) -> String {
-        var s = v.source == .trimmed ? "trimmed" : "untrimmed"
-        if v.window.width < 1 { s += " \(Int((v.window.width * 100).rounded()))%" }
-        if v.mirrored { s += " mirrored" }
-        return s
     }
 
     /// The view's window of its thumbnail, shifted by (dx, dy) of its size, bilinearly sampled onto the grid.
@@ -232,30 +226,31 @@ public struct NearDuplicateVerifier: Sendable {
         return (Double(agreeing) / Double(informative), gain, offset)
     }
 
-    /// Pearson correlation of the Sobel gradient magnitudes of two `fineGrid` RGB samples' luma.
-    func gradientCorrelation(_ a: [Float], _ b: [Float]) -> Double {
+    /// Sobel gradient magnitudes of a `fineGrid` RGB sample's luma (the inner pixels).
+    func gradientMagnitudes(_ rgb: [Float]) -> [Double] {
         let n = fineGrid
-        func magnitudes(_ rgb: [Float]) -> [Double] {
-            var l = [Double](repeating: 0, count: n * n)
-            for k in 0..<(n * n) {
-                let r = Double(rgb[3 * k]), g = Double(rgb[3 * k + 1]), b = Double(rgb[3 * k + 2])
-                l[k] = 0.299 * r + 0.587 * g + 0.114 * b
-            }
-            var out: [Double] = []
-            out.reserveCapacity((n - 2) * (n - 2))
-            for y in 1..<(n - 1) { for x in 1..<(n - 1) {
-                let i = y * n + x
-                var gx = l[i - n + 1] - l[i - n - 1]
-                gx += 2 * (l[i + 1] - l[i - 1])
-                gx += l[i + n + 1] - l[i + n - 1]
-                var gy = l[i + n - 1] - l[i - n - 1]
-                gy += 2 * (l[i + n] - l[i - n])
-                gy += l[i + n + 1] - l[i - n + 1]
-                out.append((gx * gx + gy * gy).squareRoot())
-            } }
-            return out
+        var l = [Double](repeating: 0, count: n * n)
+        for k in 0..<(n * n) {
+            let r = Double(rgb[3 * k]), g = Double(rgb[3 * k + 1]), b = Double(rgb[3 * k + 2])
+            l[k] = 0.299 * r + 0.587 * g + 0.114 * b
         }
-        let ga = magnitudes(a), gb = magnitudes(b)
+        var out: [Double] = []
+        out.reserveCapacity((n - 2) * (n - 2))
+        for y in 1..<(n - 1) { for x in 1..<(n - 1) {
+            let i = y * n + x
+            var gx = l[i - n + 1] - l[i - n - 1]
+            gx += 2 * (l[i + 1] - l[i - 1])
+            gx += l[i + n + 1] - l[i + n - 1]
+            var gy = l[i + n - 1] - l[i - n - 1]
+            gy += 2 * (l[i + n] - l[i - n])
+            gy += l[i + n + 1] - l[i - n + 1]
+            out.append((gx * gx + gy * gy).squareRoot())
+        } }
+        return out
+    }
+
+    /// Pearson correlation of two gradient maps (0 when either is flat).
+    func correlation(_ ga: [Double], _ gb: [Double]) -> Double {
         let m = Double(ga.count)
         let ma = ga.reduce(0, +) / m, mb = gb.reduce(0, +) / m
         var cov = 0.0, va = 0.0, vb = 0.0
