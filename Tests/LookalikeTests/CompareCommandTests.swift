@@ -79,3 +79,25 @@ extension CommandLineTests {
         XCTAssertTrue((first["explanation"] as? String)?.contains("striped") ?? false, "\(first)")
     }
 }
+
+extension CommandLineTests {
+    func testCompareGoesOnPastABrokenImageAndNamesIt() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lookalike-compare-broken-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fm = FileManager.default
+        let images = FixturePaths.repositoryRoot.appendingPathComponent("Fixtures/products/images")
+        for (product, files) in [("p01", ["p01-catalogue-1.jpg", "p01-model-1.jpg"]), ("p03", ["p03-catalogue-1.jpg", "p03-model-1.jpg"])] {
+            let sub = folder.appendingPathComponent(product)
+            try fm.createDirectory(at: sub, withIntermediateDirectories: true)
+            for f in files { try fm.copyItem(at: images.appendingPathComponent(f), to: sub.appendingPathComponent(f)) }
+        }
+        // A truncated JPEG sorted between good files of the same product, so one worker meets it mid-run.
+        try fm.copyItem(atPath: FixturePaths.image("broken/truncated.jpg"), toPath: folder.appendingPathComponent("p01/p01-m.jpg").path)
+        let result = try run(["compare", "--method", "phash", "--method", "colour", "--format", "json", "--jobs", "1", folder.path])
+        XCTAssertEqual(result.status, 1, "some files failed: \(result.stderr)")
+        XCTAssertTrue(result.stderr.contains("p01-m.jpg"), result.stderr)
+        let doc = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(((doc["comparison"] as! [String: Any])["images"] as! [Any]).count, 4, "the four good images, every one compared")
+        XCTAssertEqual((doc["failures"] as! [Any]).count, 1)
+    }
+}
