@@ -4,6 +4,7 @@
 //   swift run -c release LookalikeBenchmarks cosine [--vectors N] [--dim D] [--k K]
 //   swift run -c release LookalikeBenchmarks colour FOLDER [--count N] [--rounds R]
 //   swift run -c release LookalikeBenchmarks orb [--rounds R]
+//   swift run -c release LookalikeBenchmarks neardup SET/labels.csv > pairs.tsv (every near-duplicate candidate pair's figures)
 //   bash Benchmarks/effnet.sh (EfficientNet-Lite beside PyTorch and ONNX Runtime)
 import Foundation
 
@@ -17,7 +18,8 @@ case "effnet": effnetBenchmark(arguments.dropFirst())
 case "cosine": cosineBenchmark(arguments.dropFirst())
 case "colour": colourBenchmark(arguments.dropFirst())
 case "orb": orbBenchmark(arguments.dropFirst())
+case "neardup": nearDuplicateDiagnosis(arguments.dropFirst())
 default:
-    FileHandle.standardError.write("usage: LookalikeBenchmarks hash|hamming|graph|resnet|effnet|cosine|colour|orb ...\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: LookalikeBenchmarks hash|hamming|graph|resnet|effnet|cosine|colour|orb|neardup ...\n".data(using: .utf8)!)
     exit(64)
 }

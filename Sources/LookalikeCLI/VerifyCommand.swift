@@ -57,9 +57,15 @@ struct VerifyCommand: ParsableCommand {
         console.out(String(format: "checked %@: gain %.2f, offset %.1f, %.1f%% of informative blocks agree (%.0f%% needed); "
                            + "gradient correlation %.2f (%.2f needed)\n", check.views, check.gain, check.offset,
                            check.agreeing * 100, verifier.agreeingShare * 100, check.structure, verifier.structureCorrelation))
-        if let matches = check.orbMatches, let inliers = check.orbInliers {
-            console.out("ORB: \(probes[0].orb.keypoints.count) and \(probes[1].orb.keypoints.count) keypoints, \(matches) cross-checked matches, "
-                        + "\(inliers) RANSAC inliers (\(verifier.orbMinimumInliers) needed)\n")
+        if let fewer = check.orbKeypoints, let matches = check.orbMatches, let inliers = check.orbInliers {
+            let needed = max(verifier.orbMinimumInliers, Int((verifier.orbInlierShare * Double(fewer)).rounded(.up)))
+            console.out(String(format: "ORB: %d keypoints (the fewer), %d cross-checked matches, %d RANSAC inliers "
+                               + "(%d and %.0f%% of the matches needed; decisive from %d keypoints)\n", fewer, matches, inliers,
+                               needed, verifier.orbInlierRatio * 100, verifier.orbDecisiveKeypoints))
+        }
+        if check.decidedBy == "strict thumbnails" {
+            console.out(String(format: "too few keypoints to decide: needs %.0f%% of blocks, gradient correlation %.2f, views within %d bits\n",
+                               verifier.strictAgreeing * 100, verifier.strictStructure, verifier.strictHashDistance))
         }
         console.out("verdict: \(check.verdict.rawValue)\n")
         console.flush()

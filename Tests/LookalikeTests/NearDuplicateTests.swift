@@ -67,6 +67,53 @@ final class NearDuplicateTests: XCTestCase {
         XCTAssertEqual(pairs.map(\.check), again.map(\.check))
     }
 
+    func testThumbnailsOfAMirroredImageAreTheMirroredThumbnails() {
+        // An odd width, so whole-pixel bins would be shaped differently on the two sides.
+        let original = picture(seed: 7, width: 203, height: 151)
+        let mirrored = edit("flip", original)
+        let n = 64
+        let a = NearDuplicateProbe.thumbnail(original, side: n), b = NearDuplicateProbe.thumbnail(mirrored, side: n)
+        var worst = 0
+        for y in 0..<n { for x in 0..<n { for c in 0..<3 {
+            worst = max(worst, abs(Int(a[3 * (y * n + x) + c]) - Int(b[3 * (y * n + n - 1 - x) + c])))
+        } } }
+        XCTAssertLessThanOrEqual(worst, 1, "only rounding may differ")
+        // Area averages: a flat image stays flat at any size, and the mean is kept.
+        let grey = RGBImage(width: 37, height: 23, pixels: [UInt8](repeating: 90, count: 37 * 23 * 3))
+        XCTAssertTrue(NearDuplicateProbe.resized(grey, width: 16, height: 16).allSatisfy { $0 == 90 })
+    }
+
+    func testABrightenedCopyPassesInEitherOrder() {
+        let original = picture(seed: 8)
+        let brighter = edit("brightness+25%", original)
+        let probes = [original, brighter].map { NearDuplicateProbe(rgb: $0) }
+        let verifier = NearDuplicateVerifier()
+        let forward = verifier.verify(probes[0], probes[1], views: verifier.closestViews(probes[0], probes[1]))
+        let backward = verifier.verify(probes[1], probes[0], views: verifier.closestViews(probes[1], probes[0]))
+        XCTAssertEqual(forward.verdict, .same, "\(forward)")
+        XCTAssertEqual(backward.verdict, .same, "\(backward)")
+        XCTAssertEqual(forward.agreeing, backward.agreeing, "the map runs from the darker image either way")
+    }
+
+    func testKeypointsAreAskedForOnlyWhereThumbnailsPass() {
+        let original = picture(seed: 9)
+        let images = [original, edit("jpeg-q30", original), picture(seed: 10), picture(seed: 11)]
+        let eager = images.map { NearDuplicateProbe(rgb: $0) }
+        let lazy = images.map { NearDuplicateProbe(rgb: $0, keypoints: false) }
+        XCTAssertNil(lazy[0].keypoints)
+        var asked: [[Int]] = []
+        let verifier = NearDuplicateVerifier()
+        let pairs = verifier.verifiedPairs(lazy, workers: 2) { needed in
+            asked.append(needed)
+            return Dictionary(uniqueKeysWithValues: needed.map { ($0, NearDuplicateKeypoints(rgb: images[$0], transforms: false)) })
+        }
+        XCTAssertEqual(asked, [[0, 1]], "one request, for the two images of the pair that passed the thumbnails")
+        XCTAssertEqual(pairs.map { [$0.i, $0.j] }, [[0, 1]])
+        // The same checks as with keypoints made up front.
+        XCTAssertEqual(pairs.map(\.check), verifier.verifiedPairs(eager, workers: 1).map(\.check))
+        XCTAssertEqual(pairs.first?.check.decidedBy, "keypoints")
+    }
+
     func testAMirroredCopyNeedsTransforms() {
         let original = picture(seed: 6), mirrored = edit("flip", picture(seed: 6))
         let plain = [original, mirrored].map { NearDuplicateProbe(rgb: $0) }

@@ -215,8 +215,21 @@ public struct GroupingPlan: Sendable {
         }
         var report: GroupingReport
         if let verification, let probes {
+            // ORB features only for images in pairs that pass the thumbnails: those are decoded again.
+            let transforms = verification.transforms
+            let paths = facts.map(\.path)
+            let keypoints = { (needed: [Int]) -> [Int: NearDuplicateKeypoints] in
+                let made = Mutex<[Int: NearDuplicateKeypoints]>([:])
+                let again = DescriptionRun(methods: [], decodeOptions: reading.decode, applyOrientation: reading.applyOrientation,
+                                           workers: reading.workers)
+                again.run(paths: needed.map { paths[$0] }, visit: { k, sample in
+                    let features = NearDuplicateKeypoints(rgb: sample.smallRGB, transforms: transforms)
+                    made.withLock { $0[needed[k]] = features }
+                }) { _ in }
+                return made.withLock { $0 }
+            }
             report = verifiedGroups(images: facts, probes: probed.map(probes.take), verifier: verification.verifier,
-                                    workers: reading.workers)
+                                    workers: reading.workers, keypoints: keypoints)
         } else {
             report = group(images: facts, descriptorSets: sets, workers: reading.workers)
         }
@@ -250,10 +263,10 @@ extension GroupingPlan {
     /// Groups from verified pairs only, each a kept copy and the images verified against it directly; a member's
     /// distance to the kept copy is 1 - the share of agreeing blocks of their check.
     public func verifiedGroups(images: [ImageFacts], probes: [NearDuplicateProbe], verifier: NearDuplicateVerifier,
-                               workers: Int) -> GroupingReport {
+                               workers: Int, keypoints: (([Int]) -> [Int: NearDuplicateKeypoints])? = nil) -> GroupingReport {
         var checks: [Int: NearDuplicateVerifier.Check] = [:]
         var partners = [[Int]](repeating: [], count: images.count)
-        for (i, j, check) in verifier.verifiedPairs(probes, workers: workers) {
+        for (i, j, check) in verifier.verifiedPairs(probes, workers: workers, keypoints: keypoints) {
             checks[i * images.count + j] = check
             partners[i].append(j)
             partners[j].append(i)
@@ -288,7 +301,7 @@ final class ProbeCollector: Sendable {
     init(transforms: Bool) { self.transforms = transforms }
 
     func add(_ index: Int, _ sample: ImageSample) {
-        let probe = NearDuplicateProbe(sample, transforms: transforms)
+        let probe = NearDuplicateProbe(sample, transforms: transforms, keypoints: false)
         probes.withLock { $0[index] = probe }
     }
 

@@ -33,9 +33,9 @@ public struct NearDuplicateProbe: Sendable {
     /// `thumbnailSide` x `thumbnailSide` RGB of the trimmed box and of the whole image (stretched to square).
     public let trimmed: [UInt8]
     public let untrimmed: [UInt8]
-    /// ORB keypoints of the trimmed content (and of it mirrored, with `transforms`): the last check of a pair.
-    public let orb: ORBFeatures
-    public let orbMirrored: ORBFeatures?
+    /// ORB keypoints of the trimmed content, when made with the probe (`lookalike verify`); grouping makes them
+    /// later, only for images in pairs that pass the thumbnails (`NearDuplicateKeypoints(rgb:transforms:)`).
+    public let keypoints: NearDuplicateKeypoints?
 
     public static let thumbnailSide = 64
     /// Centre windows tried as views, as shares of each side.
@@ -43,11 +43,20 @@ public struct NearDuplicateProbe: Sendable {
 
     public var isFlat: Bool { quality < ImageQuality.threshold }
 
-    public init(_ sample: ImageSample, transforms: Bool = false) {
-        self.init(rgb: sample.smallRGB, transforms: transforms)
+    /// Mean luma of the trimmed thumbnail: which image of a pair is the darker.
+    public var meanLuma: Double {
+        var sum = 0.0
+        for k in 0..<(trimmed.count / 3) {
+            sum += 0.299 * Double(trimmed[3 * k]) + 0.587 * Double(trimmed[3 * k + 1]) + 0.114 * Double(trimmed[3 * k + 2])
+        }
+        return sum / Double(max(1, trimmed.count / 3))
     }
 
-    public init(rgb image: RGBImage, transforms: Bool = false) {
+    public init(_ sample: ImageSample, transforms: Bool = false, keypoints: Bool = true) {
+        self.init(rgb: sample.smallRGB, transforms: transforms, keypoints: keypoints)
+    }
+
+    public init(rgb image: RGBImage, transforms: Bool = false, keypoints: Bool = true) {
         let box = BorderTrim.box(image)
         self.box = box
         reducedSize = (image.width, image.height)
@@ -69,8 +78,7 @@ public struct NearDuplicateProbe: Sendable {
             views.append(View(source: source, window: (x, y, w, h), mirrored: mirrored,
                               hash: HashFunctions.dctHash(GrayImage(width: cw, height: ch, pixels: pixels))))
         }
-        orb = ORBFeatures(gray)
-        orbMirrored = transforms ? ORBFeatures(Self.mirrored(gray)) : nil
+        self.keypoints = keypoints ? NearDuplicateKeypoints(content: gray, transforms: transforms) : nil
         let whole = image.luma
         add(.trimmed, gray, (0, 0, 1, 1))
         add(.untrimmed, whole, (0, 0, 1, 1))
@@ -84,31 +92,80 @@ public struct NearDuplicateProbe: Sendable {
         self.views = views
     }
 
+}
+
+/// ORB features of an image's trimmed content (and of it mirrored, with `transforms`): the last check of a pair.
+/// About 4 to 7 ms an image, so grouping makes them only for images in pairs that pass the thumbnails.
+public struct NearDuplicateKeypoints: Sendable {
+    public let plain: ORBFeatures
+    public let mirrored: ORBFeatures?
+
+    /// From the reduced RGB image a probe is made of (`ImageSample.smallRGB`), trimmed the same way.
+    public init(rgb image: RGBImage, transforms: Bool) {
+        let box = BorderTrim.box(image)
+        self.init(content: image.window(x0: box.x, y0: box.y, width: box.width, height: box.height, fill: 0).luma,
+                  transforms: transforms)
+    }
+
+    init(content gray: GrayImage, transforms: Bool) {
+        plain = ORBFeatures(gray)
+        mirrored = transforms ? ORBFeatures(Self.mirrored(gray)) : nil
+    }
+
     static func mirrored(_ g: GrayImage) -> GrayImage {
         var out = g.pixels
         for y in 0..<g.height { for x in 0..<g.width { out[y * g.width + x] = g.pixels[y * g.width + g.width - 1 - x] } }
         return GrayImage(width: g.width, height: g.height, pixels: out)
     }
+}
 
+extension NearDuplicateProbe {
     /// Area-averaged onto a `thumbnailSide` square (the aspect is dropped: views are compared window to window).
-    static func thumbnail(_ image: RGBImage) -> [UInt8] {
-        let n = thumbnailSide
-        var out = [UInt8](repeating: 0, count: n * n * 3)
-        guard image.width > 0, image.height > 0 else { return out }
-        for y in 0..<n {
-            let y0 = y * image.height / n, y1 = max(y0 + 1, (y + 1) * image.height / n)
-            for x in 0..<n {
-                let x0 = x * image.width / n, x1 = max(x0 + 1, (x + 1) * image.width / n)
-                var sum = (0, 0, 0)
-                for yy in y0..<y1 { for xx in x0..<x1 {
-                    let i = 3 * (yy * image.width + xx)
-                    sum.0 += Int(image.pixels[i]); sum.1 += Int(image.pixels[i + 1]); sum.2 += Int(image.pixels[i + 2])
-                } }
-                let count = (y1 - y0) * (x1 - x0)
-                let o = 3 * (y * n + x)
-                out[o] = UInt8(sum.0 / count); out[o + 1] = UInt8(sum.1 / count); out[o + 2] = UInt8(sum.2 / count)
+    static func thumbnail(_ image: RGBImage, side: Int = thumbnailSide) -> [UInt8] {
+        resized(image, width: side, height: side)
+    }
+
+    /// Area-averaged onto `width` x `height`: each output pixel the mean of the source area it covers, partial
+    /// source pixels weighted by the share they overlap. Exact bins matter: with whole-pixel bins, a copy at
+    /// another size or mirrored gets differently shaped bins, and fine prints no longer line up.
+    static func resized(_ image: RGBImage, width w: Int, height h: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: w * h * 3)
+        guard image.width > 0, image.height > 0, w > 0, h > 0 else { return out }
+        let columns = areaWeights(from: image.width, to: w), rows = areaWeights(from: image.height, to: h)
+        // Rows first: each output row from the source rows it covers, then each output pixel along it.
+        var line = [Float](repeating: 0, count: image.width * 3)
+        for y in 0..<h {
+            for k in line.indices { line[k] = 0 }
+            let (first, weights) = rows[y]
+            for (offset, weight) in weights.enumerated() {
+                let base = 3 * (first + offset) * image.width
+                for k in 0..<(3 * image.width) { line[k] += weight * Float(image.pixels[base + k]) }
+            }
+            for x in 0..<w {
+                let (start, across) = columns[x]
+                var sum: (Float, Float, Float) = (0, 0, 0)
+                for (offset, weight) in across.enumerated() {
+                    let i = 3 * (start + offset)
+                    sum.0 += weight * line[i]; sum.1 += weight * line[i + 1]; sum.2 += weight * line[i + 2]
+                }
+                let o = 3 * (y * w + x)
+                out[o] = UInt8(max(0, min(255, sum.0.rounded())))
+                out[o + 1] = UInt8(max(0, min(255, sum.1.rounded())))
+                out[o + 2] = UInt8(max(0, min(255, sum.2.rounded())))
             }
         }
         return out
+    }
+
+    /// For each of `n` output pixels over `size` source pixels: the first source pixel it covers and the weights
+    /// (shares of the output pixel's span, summing to 1) of the source pixels from there.
+    static func areaWeights(from size: Int, to n: Int) -> [(Int, [Float])] {
+        let scale = Double(size) / Double(n)
+        return (0..<n).map { x in
+            let lo = Double(x) * scale, hi = Double(x + 1) * scale
+            let first = Int(lo.rounded(.down)), last = min(size - 1, max(first, Int(hi.rounded(.up)) - 1))
+            let weights = (first...last).map { i in Float((min(hi, Double(i + 1)) - max(lo, Double(i))) / scale) }
+            return (first, weights)
+        }
     }
 }

@@ -13,24 +13,37 @@ public struct NearDuplicateVerifier: Sendable {
     public var block = 4
     /// A block agrees when its mean absolute difference (0...255, per channel, after the gain and offset) is at most this.
     public var blockTolerance = 16.0
-    /// A pair passes when at least this share of informative blocks agree.
-    public var agreeingShare = 0.85
+    /// The brightness maps tried (darker image to lighter): gain on luma and offset within these. Brightness and
+    /// contrast edits of ±25% stay inside; a wider map lets a dark garment pass for a light one.
+    public var gainRange = 0.7...1.45
+    public var maximumOffset = 48.0
+    /// A pair passes the thumbnails when at least this share of informative blocks agree.
+    public var agreeingShare = 0.9
     /// A block's luma spread (standard deviation, after the gain) may differ by at most this.
     public var textureTolerance = 8.0
+    /// Thin marks over a light backdrop in one image only (a text watermark): a block's mean may differ by this
+    /// much, and such blocks may be this share of the informative ones, before they count against a pair.
+    public var overlayTolerance = 48.0
+    public var overlayShare = 0.35
     /// A block is flat under this luma variance (a 4 x 4 block of plain backdrop after JPEG: about 2).
     public var flatVariance = 9.0
     /// The structure check: gradient maps compared at this resolution, and the correlation they need.
     public var fineGrid = 64
-    public var structureCorrelation = 0.8
-    /// The keypoint check after a thumbnail pass: with `orbMinimumKeypoints` on both sides, the pair needs
-    /// `orbMinimumInliers` RANSAC inliers among its cross-checked ORB matches (garments of one cut and colour pass
-    /// the thumbnails; their seams and prints give few consistent keypoints).
-    public var orbConfirm = true
-    public var orbMinimumKeypoints = 40
-    public var orbMinimumInliers = 20
-    /// Without enough keypoints to confirm, a thumbnail pass must be at least this good.
-    public var strictAgreeing = 0.95
-    public var strictStructure = 0.9
+    public var structureCorrelation = 0.5
+    /// The keypoint check after a thumbnail pass. ORB agrees when its RANSAC inliers are at least
+    /// `orbMinimumInliers` and `orbInlierShare` of the fewer keypoints, and at least `orbInlierRatio` of the
+    /// cross-checked matches: two colourways or two garments of one cut pass the thumbnails, but their seams and
+    /// prints give few matches, and few of those agree on one plane. With `orbDecisiveKeypoints` on both sides,
+    /// ORB's verdict is final.
+    public var orbMinimumInliers = 6
+    public var orbInlierShare = 0.05
+    public var orbInlierRatio = 0.7
+    public var orbDecisiveKeypoints = 20
+    /// Below that (white on white, plain fabric), a pair ORB does not confirm needs a perfect thumbnail match:
+    /// every informative block, gradients correlated at `strictStructure`, views within `strictHashDistance` bits.
+    public var strictAgreeing = 1.0
+    public var strictStructure = 0.95
+    public var strictHashDistance = 8
     /// The share of blocks that must be informative for a check to prove anything.
     public var minimumInformative = 0.2
     /// Shifts tried, as shares of the window: -slack ... +slack in steps of `step`, on each axis.
@@ -47,16 +60,20 @@ public struct NearDuplicateVerifier: Sendable {
         public var verdict: Verdict
         public let hashDistance: Int
         /// "trimmed/untrimmed 80%", say: the view of the first image and of the second.
-        public let views: String
+        public var views: String
+        /// The brightness map from the darker image of the pair to the lighter.
         public let gain: Double
         public let offset: Double
         public let agreeing: Double
         /// Correlation of the two luma gradient maps at the thumbnails' resolution (0 when not reached).
         public var structure: Double = 0
-        /// ORB: cross-checked matches and RANSAC inliers of the trimmed contents (nil when not reached, or when
-        /// one image has too few keypoints: the thumbnails' verdict then stands).
+        /// ORB on the trimmed contents: the fewer keypoints of the two, cross-checked matches and RANSAC inliers
+        /// (nil when not reached).
+        public var orbKeypoints: Int? = nil
         public var orbMatches: Int? = nil
         public var orbInliers: Int? = nil
+        /// Which rule decided: "keypoints" (ORB), "strict thumbnails", "thumbnails" (failed there) or "flat".
+        public var decidedBy: String = "thumbnails"
     }
 
     /// Candidate image pairs (i < j) with the view pairs that met, closest first.
@@ -81,43 +98,100 @@ public struct NearDuplicateVerifier: Sendable {
         }
     }
 
-    /// Every candidate pair checked; the pairs that pass, with their check. Deterministic for any `workers`.
-    public func verifiedPairs(_ probes: [NearDuplicateProbe], workers: Int = ProcessInfo.processInfo.activeProcessorCount)
+    /// Every candidate pair checked; the pairs that pass, with their check. Thumbnails first; `keypoints` is asked
+    /// once for the ORB features of every image in a pair that passed them and whose probe has none (grouping
+    /// decodes those images again; the rest of a folder never pays for ORB). Deterministic for any `workers`.
+    public func verifiedPairs(_ probes: [NearDuplicateProbe], workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+                              keypoints: (([Int]) -> [Int: NearDuplicateKeypoints])? = nil)
         -> [(i: Int, j: Int, check: Check)]
     {
         let candidates = self.candidates(probes, workers: workers)
+        let thumbnails = Parallel.mapChunks(count: candidates.count, workers: workers) { range in
+            range.map { k in thumbnailChecks(probes[candidates[k].i], probes[candidates[k].j], views: candidates[k].views) }
+        }.flatMap { $0 }
+        var needed = Set<Int>()
+        for (c, t) in zip(candidates, thumbnails) where !t.passed.isEmpty {
+            if probes[c.i].keypoints == nil { needed.insert(c.i) }
+            if probes[c.j].keypoints == nil { needed.insert(c.j) }
+        }
+        let made = needed.isEmpty ? [:] : keypoints?(needed.sorted()) ?? [:]
         let checks = Parallel.mapChunks(count: candidates.count, workers: workers) { range in
-            range.map { k in verify(probes[candidates[k].i], probes[candidates[k].j], views: candidates[k].views) }
+            range.map { k -> Check in
+                let (i, j) = (candidates[k].i, candidates[k].j)
+                return confirm(thumbnails[k], probes[i].keypoints ?? made[i], probes[j].keypoints ?? made[j])
+            }
         }.flatMap { $0 }
         return zip(candidates, checks).filter { $0.1.verdict == .same }.map { ($0.0.i, $0.0.j, $0.1) }
     }
 
-    /// Checks a pair on the view pairs that met (closest first, at most `triesPerPair`); the first pass wins,
-    /// else the best failing check is returned.
+    /// Checks a pair on the view pairs that met (closest first, at most `triesPerPair`), with the probes' own
+    /// keypoints (thumbnails only, and the strict rule, when they have none).
     public func verify(_ a: NearDuplicateProbe, _ b: NearDuplicateProbe, views: [(Int, Int, Int)]) -> Check {
+        confirm(thumbnailChecks(a, b, views: views), a.keypoints, b.keypoints)
+    }
+
+    /// The thumbnail checks of a pair that pass (each with whether one view is mirrored against the other), in the
+    /// order tried, and the best check overall (the answer when none passes).
+    public func thumbnailChecks(_ a: NearDuplicateProbe, _ b: NearDuplicateProbe, views: [(Int, Int, Int)])
+        -> (passed: [(check: Check, mirrored: Bool)], best: Check)
+    {
         if a.isFlat || b.isFlat {
-            return Check(verdict: .tooFlat, hashDistance: views.first?.2 ?? 64, views: "", gain: 1, offset: 0, agreeing: 0)
+            var flat = Check(verdict: .tooFlat, hashDistance: views.first?.2 ?? 64, views: "", gain: 1, offset: 0, agreeing: 0)
+            flat.decidedBy = "flat"
+            return ([], flat)
         }
+        var passed: [(check: Check, mirrored: Bool)] = []
         var best: Check?
+        // Brightness is fitted from the darker image to the lighter: a brightened copy's clipped whites are
+        // reached by clipping the map, never undone by it, so one direction holds for both orders of a pair.
+        let darkerFirst = a.meanLuma <= b.meanLuma
         for (va, vb, distance) in views.prefix(triesPerPair) {
-            var check = compare(a, a.views[va], b, b.views[vb], distance: distance)
-            if check.verdict == .same && orbConfirm {
-                let second = b.views[vb].mirrored != a.views[va].mirrored ? b.orbMirrored ?? b.orb : b.orb
-                if a.orb.keypoints.count >= orbMinimumKeypoints && second.keypoints.count >= orbMinimumKeypoints {
-                    let orb = ORBCheck(a.orb, second)
-                    check.orbMatches = orb.matches.count
-                    check.orbInliers = orb.inlierCount
-                    if orb.inlierCount < orbMinimumInliers { check.verdict = .different }
-                } else if check.agreeing < strictAgreeing || check.structure < strictStructure {
-                    // Too few keypoints to confirm (white on white, plain fabric): only a near-perfect thumbnail
-                    // match stands on its own.
+            var check = darkerFirst ? compare(a, a.views[va], b, b.views[vb], distance: distance)
+                : compare(b, b.views[vb], a, a.views[va], distance: distance)
+            if !darkerFirst { check.views = a.views[va].label + "/" + b.views[vb].label }
+            if check.verdict == .same { passed.append((check, a.views[va].mirrored != b.views[vb].mirrored)) }
+            if best == nil || (check.verdict == .same && best!.verdict != .same)
+                || (check.verdict == best!.verdict && check.agreeing > best!.agreeing) { best = check }
+        }
+        return (passed, best ?? Check(verdict: .different, hashDistance: 64, views: "", gain: 1, offset: 0, agreeing: 0))
+    }
+
+    /// The keypoint stage over the thumbnail passes: the first the rule accepts wins (ORB is run at most once per
+    /// orientation), else the pair is different, with the figures of its first pass.
+    public func confirm(_ thumbnails: (passed: [(check: Check, mirrored: Bool)], best: Check),
+                        _ ka: NearDuplicateKeypoints?, _ kb: NearDuplicateKeypoints?) -> Check {
+        guard !thumbnails.passed.isEmpty else { return thumbnails.best }
+        var orb: [Bool: ORBCheck] = [:]
+        var first: Check?
+        for (candidate, mirrored) in thumbnails.passed {
+            var check = candidate
+            if let ka, let kb {
+                let second = mirrored ? kb.mirrored ?? kb.plain : kb.plain
+                if orb[mirrored] == nil { orb[mirrored] = ORBCheck(ka.plain, second) }
+                let result = orb[mirrored]!
+                let fewer = min(ka.plain.keypoints.count, second.keypoints.count)
+                check.orbKeypoints = fewer
+                check.orbMatches = result.matches.count
+                check.orbInliers = result.inlierCount
+                let agrees = result.inlierCount >= max(orbMinimumInliers, Int((orbInlierShare * Double(fewer)).rounded(.up)))
+                    && Double(result.inlierCount) >= orbInlierRatio * Double(result.matches.count)
+                if agrees { check.decidedBy = "keypoints"; return check }
+                if fewer >= orbDecisiveKeypoints {
                     check.verdict = .different
+                    check.decidedBy = "keypoints"
+                    if first == nil { first = check }
+                    continue
                 }
             }
-            if check.verdict == .same { return check }
-            if best == nil || check.agreeing > best!.agreeing { best = check }
+            // Too few keypoints to decide (white on white, plain fabric): only a perfect thumbnail match stands.
+            check.decidedBy = "strict thumbnails"
+            if check.agreeing >= strictAgreeing && check.structure >= strictStructure && check.hashDistance <= strictHashDistance {
+                return check
+            }
+            check.verdict = .different
+            if first == nil { first = check }
         }
-        return best ?? Check(verdict: .different, hashDistance: 64, views: "", gain: 1, offset: 0, agreeing: 0)
+        return first!
     }
 
     /// The closest view pair of two probes by hash distance (for `lookalike verify`, whatever the radius).
@@ -129,7 +203,7 @@ public struct NearDuplicateVerifier: Sendable {
         return all.sorted { ($0.2, $0.0, $0.1) < ($1.2, $1.0, $1.1) }
     }
 
-    func compare(_ a: NearDuplicateProbe, _ va: NearDuplicateProbe.View, _ b: NearDuplicateProbe,
+    public func compare(_ a: NearDuplicateProbe, _ va: NearDuplicateProbe.View, _ b: NearDuplicateProbe,
                  _ vb: NearDuplicateProbe.View, distance: Int) -> Check {
         let left = sample(a, va, dx: 0, dy: 0, grid: grid)
         var best = (share: -1.0, gain: 1.0, offset: 0.0, dx: 0.0, dy: 0.0)
@@ -180,55 +254,95 @@ public struct NearDuplicateVerifier: Sendable {
         return out
     }
 
-    /// Fits b ~ gain * a + offset on luma (gain kept within 0.6...1.6), then the share of informative blocks whose
-    /// mean absolute difference stays within `blockTolerance`. A block is informative unless it is flat in both
-    /// images with the same colour: a white backdrop agrees with any other white backdrop and proves nothing.
-    /// With under `minimumInformative` of the blocks informative, nothing is proved: share 0.
-    func agreement(_ a: [Float], _ b: [Float]) -> (share: Double, gain: Double, offset: Double) {
+    /// The share of informative blocks whose colour agrees after a brightness map b ~ gain * a + offset on luma:
+    /// no change and two maps fitted on the cells (gain the ratio of luma spreads, or the least-squares slope; within `gainRange`, offset within `maximumOffset`;
+    /// cells clipped at black or white in either image left out when enough remain, since a brightened white
+    /// backdrop stays white) are tried, the best kept: a least-squares slope shrinks towards 0 on a garment of
+    /// one plain colour and would fail a copy that needs no map at all; the spread ratio is pulled up by a watermark. A block agrees when its mean absolute
+    /// difference stays within `blockTolerance` and its texture within `textureTolerance`. A block is
+    /// informative unless it is flat in both images with the same colour: a white backdrop agrees with any other
+    /// white backdrop and proves nothing. A block flat in one image and lightly marked in the other (thin text
+    /// over a backdrop: its mean within `overlayTolerance`) is an overlay, left out while overlays are at most
+    /// `overlayShare` of the informative blocks. Only blocks whose cells are all `valid` count. With under
+    /// `minimumInformative` of the blocks informative, nothing is proved: share 0.
+    func agreement(_ a: [Float], _ b: [Float], grid: Int? = nil, valid: [Bool]? = nil) -> (share: Double, gain: Double, offset: Double) {
+        let grid = grid ?? self.grid
         let count = grid * grid
-        var sa = 0.0, sb = 0.0, saa = 0.0, sab = 0.0
-        for k in 0..<count {
-            let la = Double(0.299 * a[3 * k] + 0.587 * a[3 * k + 1] + 0.114 * a[3 * k + 2])
-            let lb = Double(0.299 * b[3 * k] + 0.587 * b[3 * k + 1] + 0.114 * b[3 * k + 2])
-            sa += la; sb += lb; saa += la * la; sab += la * lb
+        func luma(_ p: [Float], _ k: Int) -> Double { Double(0.299 * p[3 * k] + 0.587 * p[3 * k + 1] + 0.114 * p[3 * k + 2]) }
+        var fit = (n: 0.0, sa: 0.0, sb: 0.0, saa: 0.0, sbb: 0.0, sab: 0.0), all = fit
+        for k in 0..<count where valid?[k] ?? true {
+            let la = luma(a, k), lb = luma(b, k)
+            all.n += 1; all.sa += la; all.sb += lb; all.saa += la * la; all.sbb += lb * lb; all.sab += la * lb
+            if la > 5, la < 250, lb > 5, lb < 250 {
+                fit.n += 1; fit.sa += la; fit.sb += lb; fit.saa += la * la; fit.sbb += lb * lb; fit.sab += la * lb
+            }
         }
-        let n = Double(count)
-        let variance = saa / n - (sa / n) * (sa / n)
-        let gain = variance > 1 ? max(0.6, min(1.6, (sab / n - sa / n * sb / n) / variance)) : 1
-        let offset = sb / n - gain * sa / n
+        if fit.n < 0.1 * all.n || fit.n < 16 { fit = all }
+        guard fit.n > 0 else { return (0, 1, 0) }
+        let n = fit.n
+        let varA = fit.saa / n - (fit.sa / n) * (fit.sa / n), varB = fit.sbb / n - (fit.sb / n) * (fit.sb / n)
+        let spread = varA > 1 && varB > 1 ? max(gainRange.lowerBound, min(gainRange.upperBound, (varB / varA).squareRoot())) : 1
+        let slope = varA > 1 ? max(gainRange.lowerBound, min(gainRange.upperBound, (fit.sab / n - fit.sa / n * fit.sb / n) / varA)) : 1
         let blocks = grid / block
-        var agreeing = 0, informative = 0
+        // Per block: the luma mean and variance of each image, and the valid flag, once.
+        var stats: [(varA: Double, varB: Double, meanA: Double, meanB: Double)?] = []
+        stats.reserveCapacity(blocks * blocks)
         for by in 0..<blocks {
             for bx in 0..<blocks {
-                var diff = 0.0
-                var stats = (a: 0.0, aa: 0.0, b: 0.0, bb: 0.0)
+                var s = (a: 0.0, aa: 0.0, b: 0.0, bb: 0.0)
+                var inside = true
                 for y in (by * block)..<((by + 1) * block) {
                     for x in (bx * block)..<((bx + 1) * block) {
-                        let k = 3 * (y * grid + x)
-                        for c in 0..<3 { diff += abs(Double(b[k + c]) - min(255, max(0, gain * Double(a[k + c]) + offset))) }
-                        let la = Double(0.299 * a[k] + 0.587 * a[k + 1] + 0.114 * a[k + 2])
-                        let lb = Double(0.299 * b[k] + 0.587 * b[k + 1] + 0.114 * b[k + 2])
-                        stats.a += la; stats.aa += la * la; stats.b += lb; stats.bb += lb * lb
+                        if let valid, !valid[y * grid + x] { inside = false }
+                        let la = luma(a, y * grid + x), lb = luma(b, y * grid + x)
+                        s.a += la; s.aa += la * la; s.b += lb; s.bb += lb * lb
                     }
                 }
                 let m = Double(block * block)
-                let varA = max(0, stats.aa / m - (stats.a / m) * (stats.a / m))
-                let varB = max(0, stats.bb / m - (stats.b / m) * (stats.b / m))
-                let mean = diff / (m * 3)
-                if varA < flatVariance && varB < flatVariance && mean <= blockTolerance { continue }
-                informative += 1
-                // Same colour and the same amount of texture: a plain patch against a ripped or printed one differs
-                // in its spread even where the means agree.
-                if mean <= blockTolerance && abs(gain * varA.squareRoot() - varB.squareRoot()) <= textureTolerance { agreeing += 1 }
+                stats.append(inside ? (max(0, s.aa / m - (s.a / m) * (s.a / m)), max(0, s.bb / m - (s.b / m) * (s.b / m)), s.a / m, s.b / m) : nil)
             }
         }
-        guard Double(informative) >= minimumInformative * Double(blocks * blocks) else { return (0, gain, offset) }
-        return (Double(agreeing) / Double(informative), gain, offset)
+        func score(_ gain: Double, _ offset: Double) -> Double? {
+            var agreeing = 0, informative = 0, counted = 0, overlays = 0
+            for by in 0..<blocks {
+                for bx in 0..<blocks {
+                    guard let st = stats[by * blocks + bx] else { continue }
+                    counted += 1
+                    var diff = 0.0
+                    for y in (by * block)..<((by + 1) * block) {
+                        for x in (bx * block)..<((bx + 1) * block) {
+                            let k = 3 * (y * grid + x)
+                            for c in 0..<3 { diff += abs(Double(b[k + c]) - min(255, max(0, gain * Double(a[k + c]) + offset))) }
+                        }
+                    }
+                    let mean = diff / Double(block * block * 3)
+                    let flatA = st.varA < flatVariance, flatB = st.varB < flatVariance
+                    if flatA && flatB && mean <= blockTolerance { continue }
+                    informative += 1
+                    // Same colour and the same amount of texture: a plain patch against a ripped or printed one
+                    // differs in its spread even where the means agree.
+                    if mean <= blockTolerance && abs(gain * st.varA.squareRoot() - st.varB.squareRoot()) <= textureTolerance {
+                        agreeing += 1
+                    } else if flatA != flatB && mean <= overlayTolerance && (flatA ? st.meanA : st.meanB) >= 200 {
+                        overlays += 1
+                    }
+                }
+            }
+            if Double(overlays) <= overlayShare * Double(informative) { informative -= overlays }
+            guard informative > 0, Double(informative) >= minimumInformative * Double(counted) else { return nil }
+            return Double(agreeing) / Double(informative)
+        }
+        var best = (share: score(1, 0) ?? 0, gain: 1.0, offset: 0.0)
+        for gain in [spread, slope] {
+            let offset = max(-maximumOffset, min(maximumOffset, fit.sb / n - gain * fit.sa / n))
+            if let share = score(gain, offset), share > best.share { best = (share, gain, offset) }
+        }
+        return best
     }
 
     /// Sobel gradient magnitudes of a `fineGrid` RGB sample's luma (the inner pixels).
-    func gradientMagnitudes(_ rgb: [Float]) -> [Double] {
-        let n = fineGrid
+    func gradientMagnitudes(_ rgb: [Float], grid: Int? = nil) -> [Double] {
+        let n = grid ?? fineGrid
         var l = [Double](repeating: 0, count: n * n)
         for k in 0..<(n * n) {
             let r = Double(rgb[3 * k]), g = Double(rgb[3 * k + 1]), b = Double(rgb[3 * k + 2])
@@ -249,12 +363,16 @@ public struct NearDuplicateVerifier: Sendable {
         return out
     }
 
-    /// Pearson correlation of two gradient maps (0 when either is flat).
-    func correlation(_ ga: [Double], _ gb: [Double]) -> Double {
-        let m = Double(ga.count)
-        let ma = ga.reduce(0, +) / m, mb = gb.reduce(0, +) / m
+    /// Pearson correlation of two gradient maps over the `valid` entries (0 when either is flat or none is valid).
+    func correlation(_ ga: [Double], _ gb: [Double], valid: [Bool]? = nil) -> Double {
+        var m = 0.0, sa = 0.0, sb = 0.0
+        for k in ga.indices where valid?[k] ?? true { m += 1; sa += ga[k]; sb += gb[k] }
+        guard m > 1 else { return 0 }
+        let ma = sa / m, mb = sb / m
         var cov = 0.0, va = 0.0, vb = 0.0
-        for k in ga.indices { cov += (ga[k] - ma) * (gb[k] - mb); va += (ga[k] - ma) * (ga[k] - ma); vb += (gb[k] - mb) * (gb[k] - mb) }
+        for k in ga.indices where valid?[k] ?? true {
+            cov += (ga[k] - ma) * (gb[k] - mb); va += (ga[k] - ma) * (ga[k] - ma); vb += (gb[k] - mb) * (gb[k] - mb)
+        }
         return va > 0 && vb > 0 ? cov / (va * vb).squareRoot() : 0
     }
 }
