@@ -33,6 +33,8 @@ public struct NearDuplicateProbe: Sendable {
     /// `thumbnailSide` x `thumbnailSide` RGB of the trimmed box and of the whole image (stretched to square).
     public let trimmed: [UInt8]
     public let untrimmed: [UInt8]
+    /// Mean luma of the trimmed thumbnail: which image of a pair is the darker (made once, read for every pair).
+    public let meanLuma: Double
     /// ORB keypoints of the trimmed content, when made with the probe (`lookalike verify`); grouping makes them
     /// later, only for images in pairs that pass the thumbnails (`NearDuplicateKeypoints(rgb:transforms:)`).
     public let keypoints: NearDuplicateKeypoints?
@@ -43,14 +45,7 @@ public struct NearDuplicateProbe: Sendable {
 
     public var isFlat: Bool { quality < ImageQuality.threshold }
 
-    /// Mean luma of the trimmed thumbnail: which image of a pair is the darker.
-    public var meanLuma: Double {
-        var sum = 0.0
-        for k in 0..<(trimmed.count / 3) {
-            sum += 0.299 * Double(trimmed[3 * k]) + 0.587 * Double(trimmed[3 * k + 1]) + 0.114 * Double(trimmed[3 * k + 2])
-        }
-        return sum / Double(max(1, trimmed.count / 3))
-    }
+
 
     public init(_ sample: ImageSample, transforms: Bool = false, keypoints: Bool = true) {
         self.init(rgb: sample.smallRGB, transforms: transforms, keypoints: keypoints)
@@ -64,6 +59,11 @@ public struct NearDuplicateProbe: Sendable {
         let gray = content.luma
         quality = ImageQuality.score(gray)
         trimmed = Self.thumbnail(content)
+        var sum = 0.0
+        for k in 0..<(trimmed.count / 3) {
+            sum += 0.299 * Double(trimmed[3 * k]) + 0.587 * Double(trimmed[3 * k + 1]) + 0.114 * Double(trimmed[3 * k + 2])
+        }
+        meanLuma = sum / Double(max(1, trimmed.count / 3))
         untrimmed = Self.thumbnail(image)
         var views: [View] = []
         func add(_ source: View.Source, _ g: GrayImage, _ window: (Double, Double, Double, Double), mirrored: Bool = false) {
@@ -91,7 +91,6 @@ public struct NearDuplicateProbe: Sendable {
         if transforms { add(.trimmed, gray, (0, 0, 1, 1), mirrored: true) }
         self.views = views
     }
-
 }
 
 /// ORB features of an image's trimmed content (and of it mirrored, with `transforms`): the last check of a pair.
@@ -109,13 +108,7 @@ public struct NearDuplicateKeypoints: Sendable {
 
     init(content gray: GrayImage, transforms: Bool) {
         plain = ORBFeatures(gray)
-        mirrored = transforms ? ORBFeatures(Self.mirrored(gray)) : nil
-    }
-
-    static func mirrored(_ g: GrayImage) -> GrayImage {
-        var out = g.pixels
-        for y in 0..<g.height { for x in 0..<g.width { out[y * g.width + x] = g.pixels[y * g.width + g.width - 1 - x] } }
-        return GrayImage(width: g.width, height: g.height, pixels: out)
+        mirrored = transforms ? ORBFeatures(gray.applying(.upMirrored)) : nil
     }
 }
 
@@ -125,27 +118,22 @@ extension NearDuplicateProbe {
         resized(image, width: side, height: side)
     }
 
-    /// Area-averaged onto `width` x `height`: each output pixel the mean of the source area it covers, partial
-    /// source pixels weighted by the share they overlap. Exact bins matter: with whole-pixel bins, a copy at
-    /// another size or mirrored gets differently shaped bins, and fine prints no longer line up.
+    /// Area-averaged onto `width` x `height` (`Footprints`): rows first into Floats, then along each row.
     static func resized(_ image: RGBImage, width w: Int, height h: Int) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: w * h * 3)
         guard image.width > 0, image.height > 0, w > 0, h > 0 else { return out }
-        let columns = areaWeights(from: image.width, to: w), rows = areaWeights(from: image.height, to: h)
-        // Rows first: each output row from the source rows it covers, then each output pixel along it.
+        let columns = Footprints(source: image.width, target: w), rows = Footprints(source: image.height, target: h)
         var line = [Float](repeating: 0, count: image.width * 3)
         for y in 0..<h {
             for k in line.indices { line[k] = 0 }
-            let (first, weights) = rows[y]
-            for (offset, weight) in weights.enumerated() {
-                let base = 3 * (first + offset) * image.width
+            for j in rows.start[y]..<rows.start[y + 1] {
+                let weight = rows.weights[j], base = 3 * (rows.first[y] + j - rows.start[y]) * image.width
                 for k in 0..<(3 * image.width) { line[k] += weight * Float(image.pixels[base + k]) }
             }
             for x in 0..<w {
-                let (start, across) = columns[x]
                 var sum: (Float, Float, Float) = (0, 0, 0)
-                for (offset, weight) in across.enumerated() {
-                    let i = 3 * (start + offset)
+                for j in columns.start[x]..<columns.start[x + 1] {
+                    let weight = columns.weights[j], i = 3 * (columns.first[x] + j - columns.start[x])
                     sum.0 += weight * line[i]; sum.1 += weight * line[i + 1]; sum.2 += weight * line[i + 2]
                 }
                 let o = 3 * (y * w + x)
@@ -155,17 +143,5 @@ extension NearDuplicateProbe {
             }
         }
         return out
-    }
-
-    /// For each of `n` output pixels over `size` source pixels: the first source pixel it covers and the weights
-    /// (shares of the output pixel's span, summing to 1) of the source pixels from there.
-    static func areaWeights(from size: Int, to n: Int) -> [(Int, [Float])] {
-        let scale = Double(size) / Double(n)
-        return (0..<n).map { x in
-            let lo = Double(x) * scale, hi = Double(x + 1) * scale
-            let first = Int(lo.rounded(.down)), last = min(size - 1, max(first, Int(hi.rounded(.up)) - 1))
-            let weights = (first...last).map { i in Float((min(hi, Double(i + 1)) - max(lo, Double(i))) / scale) }
-            return (first, weights)
-        }
     }
 }

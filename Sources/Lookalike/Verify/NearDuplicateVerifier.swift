@@ -131,7 +131,7 @@ public struct NearDuplicateVerifier: Sendable {
     }
 
     /// The thumbnail checks of a pair that pass (each with whether one view is mirrored against the other), in the
-    /// order tried, and the best check overall (the answer when none passes).
+    /// order tried, and the check with the most agreeing blocks (the answer when none passes).
     public func thumbnailChecks(_ a: NearDuplicateProbe, _ b: NearDuplicateProbe, views: [(Int, Int, Int)])
         -> (passed: [(check: Check, mirrored: Bool)], best: Check)
     {
@@ -150,8 +150,7 @@ public struct NearDuplicateVerifier: Sendable {
                 : compare(b, b.views[vb], a, a.views[va], distance: distance)
             if !darkerFirst { check.views = a.views[va].label + "/" + b.views[vb].label }
             if check.verdict == .same { passed.append((check, a.views[va].mirrored != b.views[vb].mirrored)) }
-            if best == nil || (check.verdict == .same && best!.verdict != .same)
-                || (check.verdict == best!.verdict && check.agreeing > best!.agreeing) { best = check }
+            if best == nil || check.agreeing > best!.agreeing { best = check }
         }
         return (passed, best ?? Check(verdict: .different, hashDistance: 64, views: "", gain: 1, offset: 0, agreeing: 0))
     }

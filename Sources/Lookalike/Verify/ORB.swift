@@ -137,20 +137,6 @@ public struct ORBFeatures: Sendable {
 
     /// For each of `target` output pixels along one axis, the first source pixel it covers and its weights
     /// (summing to 1), stored flat: pixel i's weights are `weights[start[i]..<start[i + 1]]`.
-    struct Footprints {
-        var first: [Int] = [], start: [Int] = [0], weights: [Float] = []
-
-        init(source: Int, target: Int) {
-            let step = Double(source) / Double(target)
-            for i in 0..<target {
-                let a = Double(i) * step, b = min(Double(source), Double(i + 1) * step)
-                let lo = Int(a), hi = max(lo, min(source - 1, Int(b.rounded(.up)) - 1))
-                first.append(lo)
-                for j in lo...hi { weights.append(Float((min(b, Double(j + 1)) - max(a, Double(j))) / (b - a))) }
-                start.append(weights.count)
-            }
-        }
-    }
 }
 
 /// One ORB keypoint, in the original image's pixels.
