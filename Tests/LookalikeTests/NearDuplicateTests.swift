@@ -114,6 +114,17 @@ final class NearDuplicateTests: XCTestCase {
         XCTAssertEqual(pairs.first?.check.decidedBy, "keypoints")
     }
 
+    func testAPairWhoseKeypointsCannotBeMadeFallsBackToTheStrictRule() {
+        // An image unreadable when it is decoded again for its keypoints (moved or changed since the first read):
+        // the pair is still decided, by the thumbnails alone at the strict rule, and nothing fails.
+        let original = picture(seed: 12)
+        let lazy = [original, edit("jpeg-q30", original), edit("crop-10%", original)].map { NearDuplicateProbe(rgb: $0, keypoints: false) }
+        let verifier = NearDuplicateVerifier()
+        let pairs = verifier.verifiedPairs(lazy, workers: 2) { _ in [:] }
+        XCTAssertTrue(pairs.contains { $0.i == 0 && $0.j == 1 }, "an identical copy passes the strict rule: \(pairs)")
+        XCTAssertTrue(pairs.allSatisfy { $0.check.decidedBy == "strict thumbnails" && $0.check.orbInliers == nil })
+    }
+
     func testAMirroredCopyNeedsTransforms() {
         let original = picture(seed: 6), mirrored = edit("flip", picture(seed: 6))
         let plain = [original, mirrored].map { NearDuplicateProbe(rgb: $0) }
@@ -158,6 +169,15 @@ extension CommandLineTests {
         XCTAssertEqual((group["duplicates"] as! [[String: Any]]).map { $0["action"] as! String }, ["none", "none"])
         XCTAssertEqual(try run(["dedupe", "--format", "json", "--move-to", folder.appendingPathComponent("out").path, folder.path]).status, 64,
                        "json is the dry run's plan")
+
+        // A truncated JPEG read between the original and its copies on one worker: named, the rest still grouped.
+        let jpegBytes = try Data(contentsOf: folder.appendingPathComponent("a-original.jpg"))
+        try jpegBytes.prefix(jpegBytes.count / 3).write(to: folder.appendingPathComponent("a-truncated.jpg"))
+        let past = try run(["group", "--verify", "-f", "csv", "--jobs", "1", folder.path])
+        XCTAssertEqual(past.status, 1, "a file could not be read: " + past.stderr)
+        XCTAssertTrue(past.stderr.contains("a-truncated.jpg: truncated"), past.stderr)
+        XCTAssertEqual(past.stdout, grouped.stdout, "the same groups as without the broken file")
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("a-truncated.jpg"))
 
         let same = try run(["verify", folder.appendingPathComponent("a-original.jpg").path, folder.appendingPathComponent("c-letterboxed.jpg").path])
         XCTAssertEqual(same.status, 0, same.stdout + same.stderr)
