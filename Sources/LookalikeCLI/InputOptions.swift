@@ -42,6 +42,11 @@ struct InputOptions: ParsableArguments {
 
     /// Walks the paths (leaving out `excluding`, a dedupe destination) and says on stderr what was left out.
     func collect(console: Console, excluding: [String] = []) -> [String] {
+        collect(paths, console: console, excluding: excluding)
+    }
+
+    /// Walks other paths than the positional ones (`search --in`) with the same settings.
+    func collect(_ paths: [String], console: Console, excluding: [String] = []) -> [String] {
         console.errorsFile = errors
         let collector = FileCollector(extensions: Set(extensions.split(separator: ",").map(String.init)),
                                       followSymlinks: followSymlinks, excludedFolders: excluding)
