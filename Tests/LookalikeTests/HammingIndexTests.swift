@@ -64,6 +64,25 @@ final class HammingIndexTests: XCTestCase {
         XCTAssertEqual(HammingIndex(hashes: []).pairs(within: 5), [])
     }
 
+    /// Codes longer than 255 bits can be more than 255 bits apart (a 16x16 dHash of a gradient and of its
+    /// mirror differ in all 256): nearest lists must hold those distances, not trap on them.
+    func testNearestOfLongCodesFarApartKeepsTheirFullDistances() {
+        let ones = PerceptualHash(bits: Array(repeating: true, count: 256))
+        let zeros = PerceptualHash(bits: Array(repeating: false, count: 256))
+        let half = PerceptualHash(bits: (0..<256).map { $0 < 200 })
+        let nearest = HammingIndex(hashes: [ones, zeros, half], workers: 1).nearest(k: 2)
+        XCTAssertEqual(nearest[0], [Neighbour(index: 2, distance: 56), Neighbour(index: 1, distance: 256)])
+        XCTAssertEqual(nearest[1], [Neighbour(index: 2, distance: 200), Neighbour(index: 0, distance: 256)])
+        let long = Self.plantedCodes(count: 200, bits: 1024, seed: 4)
+        let lists = HammingIndex(hashes: long, workers: 2).nearest(k: 3)
+        for i in long.indices {
+            let expected = long.indices.filter { $0 != i }
+                .map { Neighbour(index: $0, distance: Float(long[i].distance(to: long[$0]))) }
+                .sorted { ($0.distance, $0.index) < ($1.distance, $1.index) }.prefix(3)
+            XCTAssertEqual(lists[i], Array(expected))
+        }
+    }
+
     func testFlipPatternsAreAllLightPatternsOnce() {
         let p = HammingIndex.patterns(bits: 16, maxWeight: 2)
         XCTAssertEqual(p.count, 1 + 16 + 120)

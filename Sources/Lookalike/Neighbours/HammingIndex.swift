@@ -82,39 +82,51 @@ public struct HammingIndex: NeighbourIndex {
         guard k > 0 else { return Array(repeating: [], count: n) }
         let maxDistance = bitCount
         let chunks = Parallel.mapChunks(count: n, workers: workers) { range -> [[Neighbour]] in
-            var distances = [UInt8](repeating: 0, count: n)
             var result: [[Neighbour]] = []
             result.reserveCapacity(range.count)
             codes.withUnsafeBufferPointer { c in
-                for i in range {
-                    if wordsPerCode == 1 {
+                if wordsPerCode == 1 {
+                    // One byte a distance: the SIMD kernel's output for 64-bit codes.
+                    var distances = [UInt8](repeating: 0, count: n)
+                    for i in range {
                         distances.withUnsafeMutableBufferPointer { NativeKernels.hammingDistances64(c, query: c[i], into: $0) }
-                    } else {
-                        let w = wordsPerCode
-                        for j in 0..<n { distances[j] = UInt8(NativeKernels.hamming(c.baseAddress! + i * w, c.baseAddress! + j * w, words: w)) }
+                        result.append(Self.nearest(k: k, of: i, distances, maxDistance: maxDistance))
                     }
-                    // Counting select: the smallest distance d* at which k others are reached, then collect in order.
-                    var histogram = [Int](repeating: 0, count: maxDistance + 1)
-                    for j in 0..<n where j != i { histogram[Int(distances[j])] += 1 }
-                    var cut = 0, below = 0
-                    while below + histogram[cut] < k { below += histogram[cut]; cut += 1 }
-                    var takeAtCut = k - below
-                    var picked: [Neighbour] = []
-                    picked.reserveCapacity(k)
-                    for j in 0..<n where j != i {
-                        let d = Int(distances[j])
-                        if d < cut { picked.append(Neighbour(index: j, distance: Float(d))) }
-                        else if d == cut && takeAtCut > 0 {
-                            picked.append(Neighbour(index: j, distance: Float(d)))
-                            takeAtCut -= 1
-                        }
+                } else {
+                    // Longer codes reach 4,096 bits: two bytes a distance.
+                    var distances = [UInt16](repeating: 0, count: n)
+                    let w = wordsPerCode
+                    for i in range {
+                        for j in 0..<n { distances[j] = UInt16(NativeKernels.hamming(c.baseAddress! + i * w, c.baseAddress! + j * w, words: w)) }
+                        result.append(Self.nearest(k: k, of: i, distances, maxDistance: maxDistance))
                     }
-                    picked.sort { ($0.distance, $0.index) < ($1.distance, $1.index) }
-                    result.append(picked)
                 }
             }
             return result
         }
         return chunks.flatMap { $0 }
+    }
+
+    /// Item i's k nearest from its distances to every item: a counting select finds the smallest distance at
+    /// which k others are reached, then the items are collected in order.
+    static func nearest<D: BinaryInteger>(k: Int, of i: Int, _ distances: [D], maxDistance: Int) -> [Neighbour] {
+        let n = distances.count
+        var histogram = [Int](repeating: 0, count: maxDistance + 1)
+        for j in 0..<n where j != i { histogram[Int(distances[j])] += 1 }
+        var cut = 0, below = 0
+        while below + histogram[cut] < k { below += histogram[cut]; cut += 1 }
+        var takeAtCut = k - below
+        var picked: [Neighbour] = []
+        picked.reserveCapacity(k)
+        for j in 0..<n where j != i {
+            let d = Int(distances[j])
+            if d < cut { picked.append(Neighbour(index: j, distance: Float(d))) }
+            else if d == cut && takeAtCut > 0 {
+                picked.append(Neighbour(index: j, distance: Float(d)))
+                takeAtCut -= 1
+            }
+        }
+        picked.sort { ($0.distance, $0.index) < ($1.distance, $1.index) }
+        return picked
     }
 }
