@@ -20,6 +20,9 @@ public protocol DescriptorMethod: Sendable {
     /// What a descriptor says in words ("black, solid, tall"), for methods whose descriptors can be read
     /// (`attributes`); reports show it beside the images. Default: nil.
     static func explain(_ descriptor: Descriptor) -> String?
+    /// The instance's name and words (default: the type's); a wrapper (`CheckpointedMethod`) gives its base's.
+    var name: String { get }
+    func explain(_ descriptor: Descriptor) -> String?
 }
 
 extension DescriptorMethod {

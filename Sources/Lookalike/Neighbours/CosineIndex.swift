@@ -118,17 +118,22 @@ public struct CosineIndex: NeighbourIndex, Sendable {
 
     /// For each item its k nearest other items (never itself), nearest first, ties broken by the smaller
     /// index; min(k, count - 1) of them. A zero vector is at distance 1 from everything.
-    public func nearest(k: Int) -> [[Neighbour]] {
+    public func nearest(k: Int) -> [[Neighbour]] { nearest(k: k, progress: nil) }
+
+    /// As `nearest(k:)`, advancing `progress` by one per tile computed.
+    public func nearest(k: Int, progress: WorkProgress?) -> [[Neighbour]] {
         let n = count
         let k = min(k, max(n - 1, 0))
         guard k > 0 else { return Array(repeating: [], count: n) }
         let tiles = upperTiles()
+        progress?.start(total: tiles.count)
         let used = min(workers, tiles.count)
         // One set of lists per worker: a tile updates the lists of its rows and of its columns, which another
         // worker's tile may share; private lists merged at the end need no locks.
         let lists = (0..<used).map { _ in NearestLists(count: n, k: k) }
         forEachProduct(of: tiles) { t, product, worker in
             lists[worker].scan(tiles[t], product)
+            progress?.advance()
         }
         let chunks = Parallel.mapChunks(count: n, workers: used) { range in
             range.map { item in

@@ -15,6 +15,7 @@ public struct FusedIndex: NeighbourIndex {
     public let scales: [Float]
     let weights: [Float]
     let indexes: [any NeighbourIndex]
+    let workers: Int?
     /// The longest k-nearest lists computed so far (shared by copies of this index).
     let longest = KeptNearestLists()
 
@@ -31,6 +32,7 @@ public struct FusedIndex: NeighbourIndex {
         let total = w.reduce(0, +)
         self.weights = w.map { $0 / total }
         indexes = descriptors.map { DescriptorSearch.index($0, workers: workers) }
+        self.workers = workers
     }
 
     public var metric: DistanceMetric { .fused }
@@ -55,7 +57,7 @@ public struct FusedIndex: NeighbourIndex {
         }.sorted { ($0.i, $0.j) < ($1.i, $1.j) }
     }
 
-    /// Exact by a full scan (n^2 fused distances). The longest lists asked for so far are kept: a shorter
+    /// Exact (every item searched against the others, `scan`). The longest lists asked for so far are kept: a shorter
     /// request (sweeps and tuners ask for k 1, 5, 10 and 20 of the same index, over and over) is their prefix,
     /// which is exact since lists are ordered by (distance, index).
     public func nearest(k: Int) -> [[Neighbour]] {
@@ -68,14 +70,12 @@ public struct FusedIndex: NeighbourIndex {
         return lists
     }
 
-    func scan(k: Int) -> [[Neighbour]] {
-        let chunks = Parallel.mapChunks(count: count) { range -> [[Neighbour]] in
-            range.map { i in
-                (0..<count).filter { $0 != i }.map { Neighbour(index: $0, distance: distance(i, $0)) }
-                    .sorted { ($0.distance, $0.index) < ($1.distance, $1.index) }.prefix(k).map { $0 }
-            }
-        }
-        return chunks.flatMap { $0 }
+    /// Every item searched against the others by `QuerySearch` (vectors by sgemm, then the near ones exactly):
+    /// the same lists as a scan of all n^2 fused distances, ties by index.
+    func scan(k: Int, progress: WorkProgress? = nil) -> [[Neighbour]] {
+        let search = QuerySearch(collection: descriptors, scales: scales, normalisedWeights: weights, workers: workers)
+        let items = (0..<count).map { i in descriptors.map { $0[i] } }
+        return search.nearest(to: items, k: k, excluding: (0..<count).map { $0 }, progress: progress)
     }
 }
 

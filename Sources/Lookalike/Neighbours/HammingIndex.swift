@@ -76,11 +76,15 @@ public struct HammingIndex: NeighbourIndex {
     }
 
     /// For each item its k nearest others (ties by smaller index), by a full popcount scan per item.
-    public func nearest(k: Int) -> [[Neighbour]] {
+    public func nearest(k: Int) -> [[Neighbour]] { nearest(k: k, progress: nil) }
+
+    /// As `nearest(k:)`, advancing `progress` by one per item.
+    public func nearest(k: Int, progress: WorkProgress?) -> [[Neighbour]] {
         let n = count
         let k = min(k, max(n - 1, 0))
         guard k > 0 else { return Array(repeating: [], count: n) }
         let maxDistance = bitCount
+        progress?.start(total: n)
         let chunks = Parallel.mapChunks(count: n, workers: workers) { range -> [[Neighbour]] in
             var result: [[Neighbour]] = []
             result.reserveCapacity(range.count)
@@ -91,6 +95,7 @@ public struct HammingIndex: NeighbourIndex {
                     for i in range {
                         distances.withUnsafeMutableBufferPointer { NativeKernels.hammingDistances64(c, query: c[i], into: $0) }
                         result.append(Self.nearest(k: k, of: i, distances, maxDistance: maxDistance))
+                        if i % 256 == 255 { progress?.advance(by: 256) }
                     }
                 } else {
                     // Longer codes reach 4,096 bits: two bytes a distance.
@@ -99,6 +104,7 @@ public struct HammingIndex: NeighbourIndex {
                     for i in range {
                         for j in 0..<n { distances[j] = UInt16(NativeKernels.hamming(c.baseAddress! + i * w, c.baseAddress! + j * w, words: w)) }
                         result.append(Self.nearest(k: k, of: i, distances, maxDistance: maxDistance))
+                        if i % 256 == 255 { progress?.advance(by: 256) }
                     }
                 }
             }

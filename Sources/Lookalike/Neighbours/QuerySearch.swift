@@ -26,6 +26,11 @@ public struct QuerySearch: Sendable {
     /// `units[m]`), as `group` fuses them, so a query is ranked on the collection's own spread.
     public init(collection sets: [[Descriptor]], units fusionUnits: [Float], weights given: [Float]? = nil,
                 workers: Int? = nil) {
+        self.init(collection: sets, units: fusionUnits, weights: given, workers: workers, scales: nil)
+    }
+
+    private init(collection sets: [[Descriptor]], units fusionUnits: [Float], weights given: [Float]?, workers: Int?,
+                 scales givenScales: [Float]?) {
         precondition(!sets.isEmpty && sets.allSatisfy { $0.count == sets[0].count }, "QuerySearch: one set per method, equal counts")
         let workers = max(1, workers ?? Parallel.defaultWorkers)
         self.sets = sets
@@ -34,11 +39,12 @@ public struct QuerySearch: Sendable {
             scales = [1]
             self.weights = [1]
         } else {
-            scales = FusionScales.scales(sets, units: fusionUnits, workers: workers)
+            scales = givenScales ?? FusionScales.scales(sets, units: fusionUnits, workers: workers)
             let w = given ?? Array(repeating: 1, count: sets.count)
             precondition(w.count == sets.count && w.allSatisfy { $0 >= 0 } && w.contains { $0 > 0 })
             let total = w.reduce(0, +)
-            self.weights = w.map { $0 / total }
+            // Given scales come with a fused index's weights, already divided by their sum: kept bit for bit.
+            self.weights = givenScales != nil ? w : w.map { $0 / total }
         }
         units = sets.map { set in
             guard case .vector(let first)? = set.first else { return nil }
@@ -54,6 +60,11 @@ public struct QuerySearch: Sendable {
         }
     }
 
+    /// Scales and weights as given (a `FusedIndex`'s own), for searching a collection by its own items.
+    init(collection sets: [[Descriptor]], scales: [Float], normalisedWeights: [Float], workers: Int?) {
+        self.init(collection: sets, units: scales, weights: normalisedWeights, workers: workers, scales: scales)
+    }
+
     /// The exact distance of a query (one descriptor per method) to item `i`: the brute-force reference.
     public func distance(_ query: [Descriptor], _ i: Int) -> Float {
         if sets.count == 1 { return DescriptorSearch.distance(query[0], sets[0][i]) }
@@ -67,7 +78,8 @@ public struct QuerySearch: Sendable {
     /// For each query (one descriptor per method, of the collection's kinds) its min(k, count) nearest items,
     /// nearest first, ties by the smaller index; `excluding[q]`, when set, is an item never returned for query q
     /// (the query's own file in the collection).
-    public func nearest(to queries: [[Descriptor]], k: Int, excluding: [Int?]? = nil) -> [[Neighbour]] {
+    public func nearest(to queries: [[Descriptor]], k: Int, excluding: [Int?]? = nil,
+                        progress: WorkProgress? = nil) -> [[Neighbour]] {
         precondition(excluding == nil || excluding!.count == queries.count)
         for query in queries {
             precondition(query.count == sets.count, "QuerySearch: one descriptor per method")
@@ -81,11 +93,14 @@ public struct QuerySearch: Sendable {
         // block's rows stay near 16 MB whatever the collection's size.
         let block = max(1, min(64, (1 << 22) / n))
         let blocks = (queries.count + block - 1) / block
+        progress?.start(total: queries.count)
         let chunks = Parallel.mapChunks(count: blocks, workers: workers, chunk: 1) { range -> [[Neighbour]] in
             range.flatMap { b -> [[Neighbour]] in
                 let lower = b * block, upper = min(queries.count, lower + block)
-                return self.nearest(block: Array(queries[lower..<upper]), k: k,
-                                    excluding: excluding.map { Array($0[lower..<upper]) })
+                let found = self.nearest(block: Array(queries[lower..<upper]), k: k,
+                                         excluding: excluding.map { Array($0[lower..<upper]) })
+                progress?.advance(by: upper - lower)
+                return found
             }
         }
         return chunks.flatMap { $0 }
