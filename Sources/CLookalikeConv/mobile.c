@@ -146,7 +146,9 @@ static void dw_part(const lk_dw *dw, const float *in, int n, int h, int w, float
 /* ---- The network ---- */
 
 typedef struct {
-    int depthwise;       /* else a dense convolution */
+    int depthwise;       /* else a dense convolution (or a max pool) */
+    int maxpool;         /* a max pool over kernel x kernel windows, no weights (VGG); torch's floor geometry */
+    int pool_kernel, pool_stride, pool_c;  /* the max pool's window, step and stored channels */
     lk_conv conv;
     lk_dw dw;
     int act;
@@ -164,6 +166,7 @@ lk_mobile *lk_mobile_create(void) { return calloc(1, sizeof(lk_mobile)); }
 void lk_mobile_release(lk_mobile *net) {
     if (!net) return;
     for (int i = 0; i < net->count; i++) {
+        if (net->layers[i].maxpool) continue;
         if (net->layers[i].depthwise) dw_free(&net->layers[i].dw); else lkc_conv_free(&net->layers[i].conv);
     }
     free(net->layers);
@@ -172,6 +175,7 @@ void lk_mobile_release(lk_mobile *net) {
 
 /* Channels each layer's output is stored with. */
 static int stored_channels(const lk_mobile *net, int i) {
+    if (net->layers[i].maxpool) return net->layers[i].pool_c;
     return net->layers[i].depthwise ? net->layers[i].dw.c : net->layers[i].conv.cout;
 }
 
@@ -205,6 +209,24 @@ int lk_mobile_add(lk_mobile *net, int depthwise, int cout, int cin, int kernel, 
     return i;
 }
 
+int lk_mobile_add_maxpool(lk_mobile *net, int kernel, int stride) {
+    if (net->count == 0 || kernel < 1 || stride < 1) return -1;
+    if (net->count == net->capacity) {
+        int capacity = 2 * net->capacity;
+        lk_layer *grown = realloc(net->layers, (size_t)capacity * sizeof(lk_layer));
+        if (!grown) return -1;
+        net->layers = grown;
+        net->capacity = capacity;
+    }
+    int i = net->count;
+    lk_layer *layer = &net->layers[i];
+    memset(layer, 0, sizeof *layer);
+    layer->maxpool = 1; layer->pool_kernel = kernel; layer->pool_stride = stride;
+    layer->pool_c = stored_channels(net, i - 1); layer->cout = net->layers[i - 1].cout; layer->residual_from = -1;
+    net->count++;
+    return i;
+}
+
 int lk_mobile_output_channels(const lk_mobile *net) { return net->count ? net->layers[net->count - 1].cout : 0; }
 
 struct lk_mobile_workspace {
@@ -221,6 +243,11 @@ struct lk_mobile_workspace {
 
 /* Output size of every layer, walking the network from an h x w input. */
 static void layer_size(const lk_layer *layer, int *h, int *w) {
+    if (layer->maxpool) {
+        *h = *h < layer->pool_kernel ? 0 : (*h - layer->pool_kernel) / layer->pool_stride + 1;
+        *w = *w < layer->pool_kernel ? 0 : (*w - layer->pool_kernel) / layer->pool_stride + 1;
+        return;
+    }
     int kernel = layer->depthwise ? layer->dw.kernel : layer->conv.kernel;
     int stride = layer->depthwise ? layer->dw.stride : layer->conv.stride, before;
     lkc_geometry(*h, kernel, stride, 0, 1, h, &before);
@@ -243,6 +270,32 @@ static void pool_part(const float *in, int n, int hw, int c, int stored, int poo
             o[j] = (float)(pooling ? cbrt(mean) : mean);
         }
     }
+}
+
+/* This thread's share of a max pool's output pixels: the largest value of each channel in the window. */
+static void maxpool_part(const lk_layer *layer, const float *in, int n, int h, int w, int ho, int wo, float *out,
+                         int tid, int threads) {
+    int c = layer->pool_c, k = layer->pool_kernel, s = layer->pool_stride;
+    long M = (long)n * ho * wo, m0 = M * tid / threads, m1 = M * (tid + 1) / threads;
+    for (long p = m0; p < m1; p++) {
+        long img = p / ((long)ho * wo), r = p % ((long)ho * wo);
+        int oy = (int)(r / wo), ox = (int)(r % wo);
+        float *o = out + p * c;
+        const float *base = in + img * (long)h * w * c;
+        memcpy(o, base + ((long)oy * s * w + (long)ox * s) * c, (size_t)c * sizeof(float));
+        for (int ky = 0; ky < k; ky++) {
+            for (int kx = 0; kx < k; kx++) {
+                const float *src = base + ((long)(oy * s + ky) * w + ox * s + kx) * c;
+                for (int ch = 0; ch < c; ch++) o[ch] = src[ch] > o[ch] ? src[ch] : o[ch];
+            }
+        }
+    }
+}
+
+/* Pooling 2: no pooling, the last activation map as it is, n x h x w x (real) channels. */
+static void copy_part(const float *in, int n, int hw, int c, int stored, float *out, int tid, int threads) {
+    long M = (long)n * hw, m0 = M * tid / threads, m1 = M * (tid + 1) / threads;
+    for (long p = m0; p < m1; p++) memcpy(out + p * c, in + p * stored, (size_t)c * sizeof(float));
 }
 
 static void forward_part(lk_mobile_workspace *ws, int tid) {
@@ -268,7 +321,9 @@ static void forward_part(lk_mobile_workspace *ws, int tid) {
         const float *residual = layer->residual_from >= 0 && kept_for == i ? ws->buffers[kept_buffer] : 0;
         int ho = h, wo = w;
         layer_size(layer, &ho, &wo);
-        if (layer->depthwise) {
+        if (layer->maxpool) {
+            maxpool_part(layer, x, n, h, w, ho, wo, y, tid, T);
+        } else if (layer->depthwise) {
             dw_part(&layer->dw, x, n, h, w, y, layer->act, tid, T, pixel);
         } else {
             lk_conv_input in = lkc_input(&layer->conv, x, n, h, w);
@@ -279,11 +334,18 @@ static void forward_part(lk_mobile_workspace *ws, int tid) {
         x = y; x_buffer = b; h = ho; w = wo;
     }
     const lk_layer *last = &net->layers[net->count - 1];
-    pool_part(x, n, h * w, last->cout, stored_channels(net, net->count - 1), ws->pooling, ws->out, tid, T);
+    if (ws->pooling == 2) copy_part(x, n, h * w, last->cout, stored_channels(net, net->count - 1), ws->out, tid, T);
+    else pool_part(x, n, h * w, last->cout, stored_channels(net, net->count - 1), ws->pooling, ws->out, tid, T);
     lkc_barrier_wait(&ws->pool.barrier);
 }
 
 static void forward_work(void *ws, int tid) { forward_part(ws, tid); }
+
+int lk_mobile_output_pixels(const lk_mobile *net, int height, int width) {
+    int h = height, w = width;
+    for (int i = 0; i < net->count; i++) layer_size(&net->layers[i], &h, &w);
+    return h * w;
+}
 
 lk_mobile_workspace *lk_mobile_workspace_create(const lk_mobile *net, int max_batch, int threads, int height, int width) {
     if (!net || net->count == 0 || net->layers[0].depthwise || max_batch < 1) return 0;

@@ -54,11 +54,17 @@ void lk_mobile_release(lk_mobile *net);
    -1. The first layer is dense and reads the image (cin 3); each later one reads the previous layer's output. */
 int lk_mobile_add(lk_mobile *net, int depthwise, int cout, int cin, int kernel, int stride, int act, int residual_from,
                   const float *weights, const float *bias);
+/* Appends a max pool over kernel x kernel windows every stride pixels, as torch's MaxPool2d (no padding, the
+   output size rounded down); returns its index, or -1. */
+int lk_mobile_add_maxpool(lk_mobile *net, int kernel, int stride);
 int lk_mobile_output_channels(const lk_mobile *net);
+/* Pixels of the last layer's output for a height x width input. */
+int lk_mobile_output_pixels(const lk_mobile *net, int height, int width);
 lk_mobile_workspace *lk_mobile_workspace_create(const lk_mobile *net, int max_batch, int threads, int height, int width);
 void lk_mobile_workspace_release(lk_mobile_workspace *ws);
 /* input: n images, each 3 x height x width (CHW); out: n x output channels, pooled over the pixels: pooling 0 is
-   the mean, 1 the generalised mean with p = 3. Returns 0 if n is out of range. */
+   the mean, 1 the generalised mean with p = 3; pooling 2 writes the last layer's output unpooled, n x pixels x
+   channels (NHWC). Returns 0 if n is out of range. */
 int lk_mobile_forward(lk_mobile_workspace *ws, const float *input, int n, int pooling, float *out);
 
 /* One depthwise convolution on one thread (tests): channels a multiple of 32, input n x height x width x channels

@@ -167,6 +167,9 @@ public enum MethodCatalog {
               threshold: 0.15, productGrouping: ProductGrouping(cutoff: 0.25, k: 10, resolution: 2)),
         Entry(EfficientNetLite2Method.self, summary: "ImageNet EfficientNet-Lite2 pooled features (weights: pip package)",
               threshold: 0.15, productGrouping: ProductGrouping(cutoff: 0.25, k: 10, resolution: 2)),
+        // Not measured with the real weights (a download no machine here reaches): ResNet50's defaults.
+        Entry(VGG16Method.self, summary: "ImageNet VGG16 fc1 features, the design documents' visual search (needs the weights file)",
+              threshold: 0.15, productGrouping: ProductGrouping(cutoff: 0.25, k: 10, resolution: 2)),
     ]
 
     private static let registry = Mutex<[Entry]>(builtIn)

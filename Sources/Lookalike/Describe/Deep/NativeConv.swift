@@ -134,9 +134,18 @@ final class NativeMobileNet: @unchecked Sendable {
         var residualFrom: Int?
         var weights: [Float]   // cout x cin x k x k (dense) or cout x 1 x k x k (depthwise), batch norm folded in
         var bias: [Float]
+        /// A max pool over kernel x kernel windows every stride pixels (torch's MaxPool2d); no weights.
+        var maxPool = false
+
+        static func maxPool(kernel: Int, stride: Int) -> Layer {
+            Layer(depthwise: false, cout: 0, cin: 0, kernel: kernel, stride: stride, activation: 0, residualFrom: nil,
+                  weights: [], bias: [], maxPool: true)
+        }
     }
 
-    enum Pooling: Int32, Sendable { case average = 0, generalisedMean = 1 }
+    /// `none`: the last layer's output as it is (pixels x channels per image, NHWC), for networks that end in
+    /// fully connected layers (VGG).
+    enum Pooling: Int32, Sendable { case average = 0, generalisedMean = 1, none = 2 }
 
     /// Images per forward pass; larger batches run in chunks of this many.
     static let maxBatch = 4
@@ -166,29 +175,39 @@ final class NativeMobileNet: @unchecked Sendable {
         self.inputSize = inputSize
         for i in 0..<count {
             let l = layer(i)
+            if l.maxPool {
+                precondition(lk_mobile_add_maxpool(made, Int32(l.kernel), Int32(l.stride)) == Int32(i), "lk_mobile_add_maxpool refused layer \(i)")
+                continue
+            }
             let index = lk_mobile_add(made, l.depthwise ? 1 : 0, Int32(l.cout), Int32(l.cin), Int32(l.kernel),
                                       Int32(l.stride), l.activation, Int32(l.residualFrom ?? -1), l.weights, l.bias)
             precondition(index == Int32(i), "lk_mobile_add refused layer \(i) (\(l.cout) x \(l.cin), k \(l.kernel))")
         }
         outputChannels = Int(lk_mobile_output_channels(made))
+        outputPixels = Int(lk_mobile_output_pixels(made, Int32(inputSize), Int32(inputSize)))
     }
+
+    /// Pixels of the last layer's output (what `.none` pooling returns per channel).
+    let outputPixels: Int
 
     deinit { lk_mobile_release(handle) }
 
-    /// `images` inputs of 3 x size x size (CHW) back to back -> `images` pooled vectors back to back.
+    /// `images` inputs of 3 x size x size (CHW) back to back -> `images` pooled vectors (or, unpooled, activation
+    /// maps) back to back.
     func forward(_ input: UnsafeBufferPointer<Float>, images: Int, threads: Int, pooling: Pooling) -> [Float] {
         let perImage = 3 * inputSize * inputSize
         precondition(input.count == images * perImage)
         let workspace = workspaces.take(threads: threads) { Workspace(network: handle, threads: threads, size: inputSize) }
         guard let workspace else { fatalError("lk_mobile_workspace_create failed (out of memory or threads)") }
         defer { workspaces.give(back: workspace) }
-        var out = [Float](repeating: 0, count: images * outputChannels)
+        let perOutput = outputChannels * (pooling == .none ? outputPixels : 1)
+        var out = [Float](repeating: 0, count: images * perOutput)
         out.withUnsafeMutableBufferPointer { o in
             var first = 0
             while first < images {
                 let count = min(Self.maxBatch, images - first)
                 let ok = lk_mobile_forward(workspace.handle, input.baseAddress! + first * perImage, Int32(count),
-                                           pooling.rawValue, o.baseAddress! + first * outputChannels)
+                                           pooling.rawValue, o.baseAddress! + first * perOutput)
                 precondition(ok != 0)
                 first += count
             }
