@@ -11,13 +11,16 @@ func vgg16Benchmark(_ arguments: ArraySlice<String>) {
         switch flag {
         case "--rounds": rounds = Int(rest.popFirst() ?? "") ?? rounds
         case "--kernel": ResNet50.useKernel(named: rest.popFirst())
+        case "--direct": VGG16.useWinograd(false)
         default: break
         }
     }
     let cores = ProcessInfo.processInfo.activeProcessorCount
     var start = DispatchTime.now().uptimeNanoseconds
     let network = try! VGG16(stateDict: VGG16.seededStateDict())
-    print("kernel\t\(ResNet50.kernelName)\tseeded weights made and loaded in \(String(format: "%.1f", seconds(since: start))) s")
+    let winograd = VGG16.useWinograd(true)
+    VGG16.useWinograd(winograd)
+    print("kernel\t\(ResNet50.kernelName)\t3x3 convolutions \(winograd ? "Winograd F(2x2, 3x3)" : "direct")\tseeded weights made and loaded in \(String(format: "%.1f", seconds(since: start))) s")
 
     // The golden first: a fast network that computes something else is worth nothing.
     let goldens = try! JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "Fixtures/vgg16-goldens.json"))) as! [String: Any]

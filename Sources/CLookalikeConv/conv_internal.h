@@ -61,6 +61,23 @@ static inline void lkc_geometry(int size, int kernel, int stride, int pad, int s
     }
 }
 
+/* A 3x3 stride-1 "same" convolution by Winograd F(2x2, 3x3) (winograd.c): U = G g Gt for each of the 16
+   positions, packed as the direct convolution's panels (16 x cout_s/NR panels of cin_s x NR). */
+typedef struct {
+    int cin_s, cout, cout_s, chunks;  /* stored input channels, real and stored outputs, K chunks of cin_s */
+    float *u;
+    float *bias;                      /* cout_s, zero past cout */
+} lk_wino;
+
+/* Floats in each of a thread's two Winograd buffers (V and M): 8 MB each. */
+#define LK_WINO_FLOATS (2L << 20)
+
+int lkc_wino_init(lk_wino *wn, int cout, int cin, int cin_storage, const float *weights, const float *bias);
+void lkc_wino_free(lk_wino *wn);
+long lkc_wino_block(const lk_wino *wn);
+void lkc_wino_part(const lk_wino *wn, const float *in, int n, int h, int w, float *out, int act, int tid, int threads,
+                   float *v, float *m, const float *zeros, lk_kernel kernel);
+
 static inline lk_conv_input lkc_input(const lk_conv *cv, const float *in, int n, int h, int w) {
     lk_conv_input x = {cv, in, n, h, w, 0, 0, 0, 0};
     lkc_geometry(h, cv->kernel, cv->stride, cv->pad, cv->same, &x.ho, &x.pad_y);

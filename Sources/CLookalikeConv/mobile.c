@@ -148,6 +148,8 @@ static void dw_part(const lk_dw *dw, const float *in, int n, int h, int w, float
 typedef struct {
     int depthwise;       /* else a dense convolution (or a max pool) */
     int maxpool;         /* a max pool over kernel x kernel windows, no weights (VGG); torch's floor geometry */
+    int wino;            /* a dense 3x3 stride-1 convolution run by Winograd F(2x2, 3x3) (winograd.c) */
+    lk_wino wn;
     int pool_kernel, pool_stride, pool_c;  /* the max pool's window, step and stored channels */
     lk_conv conv;
     lk_dw dw;
@@ -161,12 +163,21 @@ struct lk_mobile {
     lk_layer *layers;
 };
 
+static _Atomic int winograd_enabled = 1;
+
+int lk_mobile_set_winograd(int enabled) {
+    int before = winograd_enabled;
+    winograd_enabled = enabled != 0;
+    return before;
+}
+
 lk_mobile *lk_mobile_create(void) { return calloc(1, sizeof(lk_mobile)); }
 
 void lk_mobile_release(lk_mobile *net) {
     if (!net) return;
     for (int i = 0; i < net->count; i++) {
         if (net->layers[i].maxpool) continue;
+        if (net->layers[i].wino) { lkc_wino_free(&net->layers[i].wn); continue; }
         if (net->layers[i].depthwise) dw_free(&net->layers[i].dw); else lkc_conv_free(&net->layers[i].conv);
     }
     free(net->layers);
@@ -176,6 +187,7 @@ void lk_mobile_release(lk_mobile *net) {
 /* Channels each layer's output is stored with. */
 static int stored_channels(const lk_mobile *net, int i) {
     if (net->layers[i].maxpool) return net->layers[i].pool_c;
+    if (net->layers[i].wino) return net->layers[i].wn.cout_s;
     return net->layers[i].depthwise ? net->layers[i].dw.c : net->layers[i].conv.cout;
 }
 
@@ -198,11 +210,16 @@ int lk_mobile_add(lk_mobile *net, int depthwise, int cout, int cin, int kernel, 
     lk_layer *layer = &net->layers[i];
     memset(layer, 0, sizeof *layer);
     layer->depthwise = depthwise; layer->act = act; layer->residual_from = residual_from; layer->cout = cout;
-    int ok = depthwise ? (cin == cout && round_up(cin) == cin_storage && residual_from < 0
+    /* 3x3 stride-1 convolutions past the stem (VGG's): Winograd, 2.25 times fewer multiplies in the GEMMs. */
+    layer->wino = !depthwise && kernel == 3 && stride == 1 && residual_from < 0 && i > 0 && cin_storage >= 16
+                  && winograd_enabled;
+    int ok = layer->wino ? lkc_wino_init(&layer->wn, cout, cin <= cin_storage ? cin : cin_storage, cin_storage,
+                                         weights, bias)
+           : depthwise ? (cin == cout && round_up(cin) == cin_storage && residual_from < 0
                           && dw_init(&layer->dw, cout, kernel, stride, weights, bias))
                        : lkc_conv_init(&layer->conv, cout, cin, cin_storage, kernel, stride, 0, 1, weights, bias);
     if (!ok) {
-        if (depthwise) dw_free(&layer->dw); else lkc_conv_free(&layer->conv);
+        if (layer->wino) lkc_wino_free(&layer->wn); else if (depthwise) dw_free(&layer->dw); else lkc_conv_free(&layer->conv);
         return -1;
     }
     net->count++;
@@ -235,6 +252,8 @@ struct lk_mobile_workspace {
     float *image;          /* the input images, NHWC */
     float *buffers[3];     /* activations: each layer writes one that is neither its input nor a kept residual */
     float *pack;           /* threads x MR x KC */
+    float *wino_v, *wino_m;  /* threads x LK_WINO_FLOATS each, when a layer is Winograd's */
+    float *zeros;          /* the widest stored channel count of zeros (Winograd's padding) */
     lk_pool pool;
     const float *input;
     int n, pooling;
@@ -243,6 +262,7 @@ struct lk_mobile_workspace {
 
 /* Output size of every layer, walking the network from an h x w input. */
 static void layer_size(const lk_layer *layer, int *h, int *w) {
+    if (layer->wino) return;  /* 3x3, stride 1, "same": the size stays */
     if (layer->maxpool) {
         *h = *h < layer->pool_kernel ? 0 : (*h - layer->pool_kernel) / layer->pool_stride + 1;
         *w = *w < layer->pool_kernel ? 0 : (*w - layer->pool_kernel) / layer->pool_stride + 1;
@@ -321,7 +341,10 @@ static void forward_part(lk_mobile_workspace *ws, int tid) {
         const float *residual = layer->residual_from >= 0 && kept_for == i ? ws->buffers[kept_buffer] : 0;
         int ho = h, wo = w;
         layer_size(layer, &ho, &wo);
-        if (layer->maxpool) {
+        if (layer->wino) {
+            lkc_wino_part(&layer->wn, x, n, h, w, y, layer->act, tid, T, ws->wino_v + (size_t)tid * LK_WINO_FLOATS,
+                          ws->wino_m + (size_t)tid * LK_WINO_FLOATS, ws->zeros, kernel);
+        } else if (layer->maxpool) {
             maxpool_part(layer, x, n, h, w, ho, wo, y, tid, T);
         } else if (layer->depthwise) {
             dw_part(&layer->dw, x, n, h, w, y, layer->act, tid, T, pixel);
@@ -364,7 +387,19 @@ lk_mobile_workspace *lk_mobile_workspace_create(const lk_mobile *net, int max_ba
     ws->image = lkc_aligned_floats((size_t)height * width * net->layers[0].conv.cin * batch);
     for (int b = 0; b < 3; b++) ws->buffers[b] = lkc_aligned_floats(largest * batch);
     ws->pack = lkc_aligned_floats((size_t)ws->threads * MR * KC);
-    if (!ws->image || !ws->buffers[0] || !ws->buffers[1] || !ws->buffers[2] || !ws->pack) {
+    int any_wino = 0, widest = 1;
+    for (int i = 0; i < net->count; i++) {
+        any_wino |= net->layers[i].wino;
+        if (stored_channels(net, i) > widest) widest = stored_channels(net, i);
+    }
+    if (any_wino) {
+        ws->wino_v = lkc_aligned_floats((size_t)ws->threads * LK_WINO_FLOATS);
+        ws->wino_m = lkc_aligned_floats((size_t)ws->threads * LK_WINO_FLOATS);
+        ws->zeros = lkc_aligned_floats((size_t)widest);
+        if (ws->zeros) memset(ws->zeros, 0, (size_t)widest * sizeof(float));
+    }
+    if (!ws->image || !ws->buffers[0] || !ws->buffers[1] || !ws->buffers[2] || !ws->pack
+        || (any_wino && (!ws->wino_v || !ws->wino_m || !ws->zeros))) {
         lk_mobile_workspace_release(ws);
         return 0;
     }
@@ -379,6 +414,9 @@ void lk_mobile_workspace_release(lk_mobile_workspace *ws) {
     free(ws->image);
     for (int b = 0; b < 3; b++) free(ws->buffers[b]);
     free(ws->pack);
+    free(ws->wino_v);
+    free(ws->wino_m);
+    free(ws->zeros);
     free(ws);
 }
 

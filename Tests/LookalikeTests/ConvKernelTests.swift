@@ -161,4 +161,35 @@ final class MobileKernelTests: XCTestCase {
             }
         }
     }
+
+    /// Winograd F(2x2, 3x3) against a direct sum in Double: odd and even sizes (a last row or column of tiles
+    /// half outside), channel counts that are not whole panels, more input channels than one K chunk, ReLU and
+    /// none, on every micro-kernel the CPU has.
+    func testWinogradConvolutionMatchesTheDirectSum() {
+        defer { NativeConv.useKernel(nil) }
+        var rng = SplitMix64(seed: 7)
+        for kernel in NativeConv.Kernel.allCases {
+            guard NativeConv.useKernel(kernel) == kernel else { continue }
+            for (cout, cin, h, w, act) in [(32, 16, 6, 8, Int32(1)), (40, 24, 5, 7, 0), (64, 300, 3, 4, 1), (8, 37, 1, 1, 0),
+                                           (33, 64, 9, 2, 1)] {
+                let weights = values(cout * cin * 9, &rng), bias = values(cout, &rng)
+                let input = values(2 * h * w * cin, &rng, scale: 4)
+                let got = NativeMobileNet.winogradConvolution(cout: cout, cin: cin, weights: weights, bias: bias, activation: act,
+                                                              input: input, images: 2, height: h, width: w)
+                var worst: Float = 0, largest: Float = 0
+                for n in 0..<2 { for oy in 0..<h { for ox in 0..<w { for o in 0..<cout {
+                    var sum = Double(bias[o])
+                    for c in 0..<cin { for ky in 0..<3 { for kx in 0..<3 {
+                        let iy = oy - 1 + ky, ix = ox - 1 + kx
+                        guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                        sum += Double(input[((n * h + iy) * w + ix) * cin + c]) * Double(weights[((o * cin + c) * 3 + ky) * 3 + kx])
+                    } } }
+                    let expected = Self.activate(sum, act)
+                    largest = max(largest, abs(expected))
+                    worst = max(worst, abs(got[((n * h + oy) * w + ox) * cout + o] - expected))
+                } } } }
+                XCTAssertLessThan(worst, 1e-5 * max(1, largest), "\(kernel) \(cout)x\(cin) \(h)x\(w): worst \(worst) of \(largest)")
+            }
+        }
+    }
 }

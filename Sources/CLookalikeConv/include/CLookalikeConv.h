@@ -46,6 +46,9 @@ typedef struct lk_mobile lk_mobile;
 typedef struct lk_mobile_workspace lk_mobile_workspace;
 
 lk_mobile *lk_mobile_create(void);
+/* Whether layers added from now on run 3x3 stride-1 convolutions (past the first layer) by Winograd F(2x2, 3x3);
+   on by default. Returns the setting before (tests and benchmarks compare the two). */
+int lk_mobile_set_winograd(int enabled);
 void lk_mobile_release(lk_mobile *net);
 /* Appends a layer with batch norm folded in; returns its index, or -1 on a bad shape or no memory. depthwise: 1
    for a depthwise convolution (cout == cin, weights cout x 1 x k x k), 0 for a dense one (cout x cin x k x k).
@@ -75,5 +78,10 @@ int lk_depthwise_forward(int channels, int kernel, int stride, const float *weig
    exactly cin channels, out n x ho x wo x cout. Returns 0 on a bad shape. */
 int lk_conv_same_forward(int cout, int cin, int kernel, int stride, int act, const float *weights, const float *bias,
                          const float *input, int n, int height, int width, float *out);
+
+/* One 3x3 stride-1 "same" convolution by Winograd F(2x2, 3x3) on one thread (tests against the direct one): input
+   NHWC with exactly cin channels, out n x height x width x cout. Returns 0 on a bad shape or no memory. */
+int lk_wino_forward(int cout, int cin, int act, const float *weights, const float *bias, const float *input, int n,
+                    int height, int width, float *out);
 
 #endif

@@ -29,4 +29,11 @@ enum NativeBLAS {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
                     1, a, Int32(k), b, Int32(n), 0, c, Int32(n))
     }
+
+    /// y (m) = a (m x n, row-major) · x (n); y is overwritten. Streams `a` once without packing it: what a fully
+    /// connected layer wants for one image (sgemm would copy all of `a` into its panels first).
+    static func matrixVector(m: Int, n: Int, a: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        precondition(m <= Int(Int32.max) && n <= Int(Int32.max), "sgemv size over blasint")
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), 1, a, Int32(n), x, 1, 0, y, 1)
+    }
 }

@@ -228,6 +228,23 @@ final class NativeMobileNet: @unchecked Sendable {
         return out
     }
 
+    /// Whether networks made from now on run 3x3 stride-1 convolutions past the first layer by Winograd F(2x2, 3x3)
+    /// (on by default); returns the setting before. Benchmarks and tests compare the two.
+    @discardableResult
+    static func useWinograd(_ enabled: Bool) -> Bool { lk_mobile_set_winograd(enabled ? 1 : 0) != 0 }
+
+    /// One 3x3 stride-1 "same" convolution by Winograd F(2x2, 3x3) on the calling thread (tests): input NHWC.
+    static func winogradConvolution(cout: Int, cin: Int, weights: [Float], bias: [Float], activation: Int32,
+                                    input: [Float], images: Int, height: Int, width: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: images * height * width * cout)
+        let ok = out.withUnsafeMutableBufferPointer {
+            lk_wino_forward(Int32(cout), Int32(cin), activation, weights, bias, input, Int32(images), Int32(height),
+                            Int32(width), $0.baseAddress!)
+        }
+        precondition(ok != 0, "lk_wino_forward failed")
+        return out
+    }
+
     /// One dense convolution with "same" padding and any number of outputs (tests): input NHWC.
     static func sameConvolution(cout: Int, cin: Int, kernel: Int, stride: Int, weights: [Float], bias: [Float],
                                 activation: Int32, input: [Float], images: Int, height: Int, width: Int) -> [Float] {

@@ -95,6 +95,11 @@ public final class VGG16: Sendable {
         flattened = columns
     }
 
+    /// Whether networks made from now on run the 3x3 convolutions past the first by Winograd F(2x2, 3x3) (the
+    /// default) or directly (benchmarks compare the two). Returns the setting before.
+    @discardableResult
+    public static func useWinograd(_ enabled: Bool) -> Bool { NativeMobileNet.useWinograd(enabled) }
+
     /// Loads a checkpoint file.
     public convenience init(checkpoint path: String) throws {
         do { try self.init(stateDict: try TensorArchive.load(path: path)) } catch let error as ResNet50.LoadError {
@@ -120,15 +125,22 @@ public final class VGG16: Sendable {
         guard !inputs.isEmpty else { return [] }
         let side = Self.inputSize
         precondition(inputs.allSatisfy { $0.count == 3 * side * side }, "VGG16 wants 3 x 224 x 224 floats")
-        let joined = Array(inputs.joined())
-        let maps = joined.withUnsafeBufferPointer { native.forward($0, images: inputs.count, threads: max(1, threads), pooling: .none) }
+        // One image is run from its own array: joining would copy (and fault in) 0.6 MB for nothing.
+        let maps = inputs.count == 1
+            ? inputs[0].withUnsafeBufferPointer { native.forward($0, images: 1, threads: max(1, threads), pooling: .none) }
+            : Array(inputs.joined()).withUnsafeBufferPointer { native.forward($0, images: inputs.count, threads: max(1, threads), pooling: .none) }
         var out = [Float](repeating: 0, count: inputs.count * outputDimension)
         NativeBLAS.setThreads(max(1, threads))
         maps.withUnsafeBufferPointer { a in
             fcWeights.withUnsafeBufferPointer { b in
                 out.withUnsafeMutableBufferPointer { c in
-                    NativeBLAS.productWithTranspose(m: inputs.count, n: outputDimension, depth: flattened,
-                                                    a: a.baseAddress!, b: b.baseAddress!, c: c.baseAddress!)
+                    if inputs.count == 1 {
+                        // fc1's 411 MB streamed once; sgemm would first copy them into its panels.
+                        NativeBLAS.matrixVector(m: outputDimension, n: flattened, a: b.baseAddress!, x: a.baseAddress!, y: c.baseAddress!)
+                    } else {
+                        NativeBLAS.productWithTranspose(m: inputs.count, n: outputDimension, depth: flattened,
+                                                        a: a.baseAddress!, b: b.baseAddress!, c: c.baseAddress!)
+                    }
                 }
             }
         }
