@@ -18,6 +18,7 @@ func resnetBenchmark(_ arguments: ArraySlice<String>) {
         switch flag {
         case "--rounds": rounds = Int(rest.popFirst() ?? "") ?? rounds
         case "--kernel": kernel = rest.popFirst()
+        case "--direct": ResNet50.useWinograd(false)
         case "--images": folder = rest.popFirst()
         case "--count": count = Int(rest.popFirst() ?? "") ?? count
         default: break
@@ -31,7 +32,9 @@ func resnetBenchmark(_ arguments: ArraySlice<String>) {
     func report(_ name: String, _ imagesPerSecond: Double) {
         print("\(name)\t\(String(format: "%.2f", imagesPerSecond)) images/s\t\(String(format: "%.0f", imagesPerSecond * 4.11)) GFLOPS")
     }
-    print("kernel\t\(ResNet50.kernelName)")
+    let winograd = ResNet50.useWinograd(true)
+    ResNet50.useWinograd(winograd)
+    print("kernel\t\(ResNet50.kernelName)\t3x3 stride-1 convolutions \(winograd ? "Winograd F(2x2, 3x3)" : "direct")")
 
     _ = network.embed(batch[0])  // warm up: workspace, helper threads, pages
     var start = DispatchTime.now().uptimeNanoseconds

@@ -507,6 +507,8 @@ struct lk_resnet_workspace {
     float *padded;         /* the input images, NHWC with the stem's zero padding */
     float *x, *y, *t1, *t2, *identity;
     float *pack;           /* threads x MR x KC */
+    float *wino_v, *wino_m;  /* threads x LK_WINO_FLOATS each, when a convolution is Winograd's */
+    float *zeros;          /* zeros as wide as the widest Winograd input */
     lk_pool pool;
     const float *input;
     int n;
@@ -547,7 +549,12 @@ static void forward_part(lk_resnet_workspace *ws, int tid) {
         lkc_conv_part(&i1, ws->t1, 0, 1, tid, T, pack, kernel);
         lkc_barrier_wait(&ws->pool.barrier);
         lk_conv_input i2 = lkc_input(c2, ws->t1, n, i1.ho, i1.wo);
-        lkc_conv_part(&i2, ws->t2, 0, 1, tid, T, pack, kernel);
+        const lk_wino *wn = &net->winos[index - (down ? 3 : 2)];
+        if (wn->u)
+            lkc_wino_part(wn, ws->t1, n, i1.ho, i1.wo, ws->t2, 1, tid, T, ws->wino_v + (size_t)tid * LK_WINO_FLOATS,
+                          ws->wino_m + (size_t)tid * LK_WINO_FLOATS, ws->zeros, kernel);
+        else
+            lkc_conv_part(&i2, ws->t2, 0, 1, tid, T, pack, kernel);
         lkc_barrier_wait(&ws->pool.barrier);
         lk_conv_input i3 = lkc_input(c3, ws->t2, n, i2.ho, i2.wo);
         lkc_conv_part(&i3, y, down ? ws->identity : x, 1, tid, T, pack, kernel);
@@ -571,8 +578,9 @@ lk_resnet *lk_resnet_create(int block_count, const uint8_t *has_downsample) {
     net->conv_count = count;
     net->block_count = block_count;
     net->convs = calloc((size_t)count, sizeof(lk_conv));
+    net->winos = calloc((size_t)count, sizeof(lk_wino));
     net->has_downsample = malloc((size_t)block_count + 1);
-    if (!net->convs || !net->has_downsample) { lk_resnet_release(net); return 0; }
+    if (!net->convs || !net->winos || !net->has_downsample) { lk_resnet_release(net); return 0; }
     memcpy(net->has_downsample, has_downsample, (size_t)block_count);
     return net;
 }
@@ -581,14 +589,30 @@ int lk_resnet_set_convolution(lk_resnet *net, int index, const int *shape, const
     if (index < 0 || index >= net->conv_count) return 0;
     lk_conv *cv = &net->convs[index];
     lkc_conv_free(cv);
+    lkc_wino_free(&net->winos[index]);
     memset(cv, 0, sizeof *cv);
-    return conv_init(cv, shape, weights, bias);
+    memset(&net->winos[index], 0, sizeof net->winos[index]);
+    if (!conv_init(cv, shape, weights, bias)) return 0;
+    /* 3x3, stride 1, padding 1 (each bottleneck's middle convolution but the down-sampling ones): Winograd. Its
+       own weights replace the packed direct ones, which are kept only as the shape. */
+    if (index > 0 && shape[2] == 3 && shape[3] == 1 && shape[4] == 1 && lkc_winograd_enabled()) {
+        if (!lkc_wino_init(&net->winos[index], shape[0], shape[1], shape[1], weights, bias)) {
+            lkc_wino_free(&net->winos[index]);
+            memset(&net->winos[index], 0, sizeof net->winos[index]);
+            return 0;
+        }
+        free(cv->packed);
+        cv->packed = 0;
+    }
+    return 1;
 }
 
 void lk_resnet_release(lk_resnet *net) {
     if (!net) return;
     if (net->convs) for (int i = 0; i < net->conv_count; i++) lkc_conv_free(&net->convs[i]);
+    if (net->winos) for (int i = 0; i < net->conv_count; i++) lkc_wino_free(&net->winos[i]);
     free(net->convs);
+    free(net->winos);
     free(net->has_downsample);
     free(net);
 }
@@ -629,7 +653,20 @@ lk_resnet_workspace *lk_resnet_workspace_create(const lk_resnet *net, int max_ba
     ws->t1 = lkc_aligned_floats(t1 * batch); ws->t2 = lkc_aligned_floats(t2 * batch);
     ws->identity = lkc_aligned_floats((id ? id : 1) * batch);
     ws->pack = lkc_aligned_floats((size_t)ws->threads * MR * KC);
-    if (!ws->padded || !ws->x || !ws->y || !ws->t1 || !ws->t2 || !ws->identity || !ws->pack) { lk_resnet_workspace_release(ws); return 0; }
+    int any_wino = 0, widest = 1;
+    for (int i = 0; i < net->conv_count; i++) {
+        if (!net->winos[i].u) continue;
+        any_wino = 1;
+        if (net->winos[i].cin_s > widest) widest = net->winos[i].cin_s;
+    }
+    if (any_wino) {
+        ws->wino_v = lkc_aligned_floats((size_t)ws->threads * LK_WINO_FLOATS);
+        ws->wino_m = lkc_aligned_floats((size_t)ws->threads * LK_WINO_FLOATS);
+        ws->zeros = lkc_aligned_floats((size_t)widest);
+        if (ws->zeros) memset(ws->zeros, 0, (size_t)widest * sizeof(float));
+    }
+    if (!ws->padded || !ws->x || !ws->y || !ws->t1 || !ws->t2 || !ws->identity || !ws->pack
+        || (any_wino && (!ws->wino_v || !ws->wino_m || !ws->zeros))) { lk_resnet_workspace_release(ws); return 0; }
     memset(ws->pack, 0, (size_t)ws->threads * MR * KC * sizeof(float));
     if (!lkc_pool_start(&ws->pool, ws->threads, forward_work, ws)) { lk_resnet_workspace_release(ws); return 0; }
     return ws;
@@ -639,6 +676,7 @@ void lk_resnet_workspace_release(lk_resnet_workspace *ws) {
     if (!ws) return;
     lkc_pool_stop(&ws->pool);
     free(ws->padded); free(ws->x); free(ws->y); free(ws->t1); free(ws->t2); free(ws->identity); free(ws->pack);
+    free(ws->wino_v); free(ws->wino_m); free(ws->zeros);
     free(ws);
 }
 

@@ -21,11 +21,27 @@ typedef struct {
     float *bias;
 } lk_conv;
 
+/* A 3x3 stride-1 "same" convolution by Winograd F(2x2, 3x3) (winograd.c): U = G g Gt for each of the 16
+   positions, packed as the direct convolution's panels (16 x cout_s/NR panels of cin_s x NR). */
+typedef struct {
+    int cin_s, cout, cout_s, chunks;  /* stored input channels, real and stored outputs, K chunks of cin_s */
+    float *u;
+    float *bias;                      /* cout_s, zero past cout */
+} lk_wino;
+
+/* Floats in each of a thread's two Winograd buffers (V and M): 8 MB each. */
+#define LK_WINO_FLOATS (2L << 20)
+
 struct lk_resnet {
     int conv_count, block_count;
     lk_conv *convs;
+    /* Per convolution: its Winograd form when it is a 3x3 stride-1 one run that way (u set), else zeroed. */
+    lk_wino *winos;
     uint8_t *has_downsample;
 };
+
+/* Whether 3x3 stride-1 convolutions made from now on run by Winograd (winograd.c; on unless turned off). */
+int lkc_winograd_enabled(void);
 
 /* Activations applied on the way out of a convolution. */
 enum { LK_ACT_NONE = 0, LK_ACT_RELU = 1, LK_ACT_RELU6 = 2 };
@@ -60,17 +76,6 @@ static inline void lkc_geometry(int size, int kernel, int stride, int pad, int s
         *before = pad;
     }
 }
-
-/* A 3x3 stride-1 "same" convolution by Winograd F(2x2, 3x3) (winograd.c): U = G g Gt for each of the 16
-   positions, packed as the direct convolution's panels (16 x cout_s/NR panels of cin_s x NR). */
-typedef struct {
-    int cin_s, cout, cout_s, chunks;  /* stored input channels, real and stored outputs, K chunks of cin_s */
-    float *u;
-    float *bias;                      /* cout_s, zero past cout */
-} lk_wino;
-
-/* Floats in each of a thread's two Winograd buffers (V and M): 8 MB each. */
-#define LK_WINO_FLOATS (2L << 20)
 
 int lkc_wino_init(lk_wino *wn, int cout, int cin, int cin_storage, const float *weights, const float *bias);
 void lkc_wino_free(lk_wino *wn);

@@ -163,14 +163,6 @@ struct lk_mobile {
     lk_layer *layers;
 };
 
-static _Atomic int winograd_enabled = 1;
-
-int lk_mobile_set_winograd(int enabled) {
-    int before = winograd_enabled;
-    winograd_enabled = enabled != 0;
-    return before;
-}
-
 lk_mobile *lk_mobile_create(void) { return calloc(1, sizeof(lk_mobile)); }
 
 void lk_mobile_release(lk_mobile *net) {
@@ -212,7 +204,7 @@ int lk_mobile_add(lk_mobile *net, int depthwise, int cout, int cin, int kernel, 
     layer->depthwise = depthwise; layer->act = act; layer->residual_from = residual_from; layer->cout = cout;
     /* 3x3 stride-1 convolutions past the stem (VGG's): Winograd, 2.25 times fewer multiplies in the GEMMs. */
     layer->wino = !depthwise && kernel == 3 && stride == 1 && residual_from < 0 && i > 0 && cin_storage >= 16
-                  && winograd_enabled;
+                  && lkc_winograd_enabled();
     int ok = layer->wino ? lkc_wino_init(&layer->wn, cout, cin <= cin_storage ? cin : cin_storage, cin_storage,
                                          weights, bias)
            : depthwise ? (cin == cout && round_up(cin) == cin_storage && residual_from < 0

@@ -12,6 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+static _Atomic int winograd_on = 1;
+
+int lkc_winograd_enabled(void) { return winograd_on; }
+
+int lk_set_winograd(int enabled) {
+    int before = winograd_on;
+    winograd_on = enabled != 0;
+    return before;
+}
+
 int lkc_wino_init(lk_wino *wn, int cout, int cin, int cin_storage, const float *weights, const float *bias) {
     memset(wn, 0, sizeof *wn);
     if (cout <= 0 || cin <= 0 || cin > cin_storage) return 0;

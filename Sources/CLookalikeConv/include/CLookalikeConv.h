@@ -13,6 +13,11 @@ int lk_conv_isa(void);
 /* Forces a kernel (tests of the fallbacks); a level above what the CPU has, or -1, means the best. Returns it. */
 int lk_conv_set_isa(int isa);
 
+/* Whether networks made from now on (ResNet convolutions set, MobileNet-style layers added) run their 3x3 stride-1
+   convolutions (past a MobileNet's first layer) by Winograd F(2x2, 3x3); on by default. Returns the setting before
+   (tests and benchmarks compare the two). */
+int lk_set_winograd(int enabled);
+
 typedef struct lk_resnet lk_resnet;
 typedef struct lk_resnet_workspace lk_resnet_workspace;
 
@@ -46,9 +51,7 @@ typedef struct lk_mobile lk_mobile;
 typedef struct lk_mobile_workspace lk_mobile_workspace;
 
 lk_mobile *lk_mobile_create(void);
-/* Whether layers added from now on run 3x3 stride-1 convolutions (past the first layer) by Winograd F(2x2, 3x3);
-   on by default. Returns the setting before (tests and benchmarks compare the two). */
-int lk_mobile_set_winograd(int enabled);
+
 void lk_mobile_release(lk_mobile *net);
 /* Appends a layer with batch norm folded in; returns its index, or -1 on a bad shape or no memory. depthwise: 1
    for a depthwise convolution (cout == cin, weights cout x 1 x k x k), 0 for a dense one (cout x cin x k x k).

@@ -231,7 +231,7 @@ final class NativeMobileNet: @unchecked Sendable {
     /// Whether networks made from now on run 3x3 stride-1 convolutions past the first layer by Winograd F(2x2, 3x3)
     /// (on by default); returns the setting before. Benchmarks and tests compare the two.
     @discardableResult
-    static func useWinograd(_ enabled: Bool) -> Bool { lk_mobile_set_winograd(enabled ? 1 : 0) != 0 }
+    static func useWinograd(_ enabled: Bool) -> Bool { lk_set_winograd(enabled ? 1 : 0) != 0 }
 
     /// One 3x3 stride-1 "same" convolution by Winograd F(2x2, 3x3) on the calling thread (tests): input NHWC.
     static func winogradConvolution(cout: Int, cin: Int, weights: [Float], bias: [Float], activation: Int32,
