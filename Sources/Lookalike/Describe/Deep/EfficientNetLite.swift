@@ -175,6 +175,11 @@ public final class EfficientNetLite: Sendable {
         guard !inputs.isEmpty else { return [] }
         let side = variant.inputSize
         precondition(inputs.allSatisfy { $0.count == 3 * side * side })
+        if threads > 1 && inputs.count >= threads {
+            // Whole images per thread, as `ResNet50.embedBatch` (same features). Measured on 2 Zen 5 cores,
+            // Lite0: 141.5 images/s one image per thread against 112.5 for passes of 4 on both threads.
+            return Parallel.mapEach(count: inputs.count, workers: threads) { embed(inputs[$0], pooling: pooling, threads: 1) }
+        }
         let joined = Array(inputs.joined())
         let out = joined.withUnsafeBufferPointer {
             native.forward($0, images: inputs.count, threads: max(1, threads), pooling: pooling.native)
