@@ -43,7 +43,7 @@ struct DedupeCommand: ParsableCommand {
     @Option(help: "Manifest path, a new file (default: in the --move-to folder, or the current folder for --delete).")
     var manifest: String?
 
-    @Option(name: [.short, .long], help: "Dry run's output: text, or json (the plan: groups, the copy kept, each duplicate's distance and action) for scripts.")
+    @Option(name: [.short, .long], help: "Dry run's output: text, or json (the plan: groups, the copy kept, each duplicate's distance and action, and with --verify every check that joined it) for scripts.")
     var format: DedupeFormat = .text
 
     enum DedupeFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
@@ -136,8 +136,27 @@ struct DedupeCommand: ParsableCommand {
         if summary.failed > 0 { throw ExitStatus.someFailed }
     }
 
-    /// The dry run as one JSON object: per group the copy kept and each duplicate with its distance and action.
+    /// The dry run as one JSON object: per group the copy kept and each duplicate with its distance and action;
+    /// with --verify, each duplicate's checks: every verified pair it is in (the pairs its group was joined by),
+    /// with the other image and every figure of the check.
     func planJSON(_ plan: DedupePlan, report: GroupingReport, bytes: Int) -> String {
+        var pairsOf: [String: [(other: String, pair: String, check: NearDuplicateVerifier.Check)]] = [:]
+        for pair in report.verifiedPairs {
+            let a = report.images[pair.i].path, b = report.images[pair.j].path
+            let both = "[\(RecordWriter.jsonString(a)),\(RecordWriter.jsonString(b))]"
+            pairsOf[a, default: []].append((b, both, pair.check))
+            pairsOf[b, default: []].append((a, both, pair.check))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        func checks(_ path: String) -> String {
+            guard let pairs = pairsOf[path] else { return "" }
+            return ",\"checks\":[" + pairs.map { pair in
+                let figures = (try? encoder.encode(pair.check)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+                // "views" names the view of pair[0], then of pair[1].
+                return "{\"with\":\(RecordWriter.jsonString(pair.other)),\"pair\":\(pair.pair),\"check\":\(figures)}"
+            }.joined(separator: ",") + "]"
+        }
         // The plan lists each group's duplicates together, in the report's group order.
         var next = 0
         let groups = report.groups.map { group -> String in
@@ -146,7 +165,7 @@ struct DedupeCommand: ParsableCommand {
             let members = actions.map { a in
                 "{\"path\":\(RecordWriter.jsonString(a.path)),\"distance\":\(report.metric.format(a.distance)),"
                     + "\"action\":\"\(moveTo != nil ? "move" : delete ? "delete" : "none")\""
-                    + (a.target.map { ",\"target\":\(RecordWriter.jsonString($0))" } ?? "") + "}"
+                    + (a.target.map { ",\"target\":\(RecordWriter.jsonString($0))" } ?? "") + checks(a.path) + "}"
             }
             return "{\"keep\":\(RecordWriter.jsonString(actions.first?.kept.path ?? "")),\"duplicates\":[\(members.joined(separator: ","))]}"
         }

@@ -166,7 +166,24 @@ extension CommandLineTests {
         XCTAssertEqual(plan["metric"] as? String, "verified")
         XCTAssertEqual(plan["duplicates"] as? Int, 2, planned.stdout)
         let group = (plan["groups"] as! [[String: Any]])[0]
-        XCTAssertEqual((group["duplicates"] as! [[String: Any]]).map { $0["action"] as! String }, ["none", "none"])
+        let duplicates = group["duplicates"] as! [[String: Any]]
+        XCTAssertEqual(duplicates.map { $0["action"] as! String }, ["none", "none"])
+        // Every member's checks: each verified pair it is in, with the other image and the check's figures.
+        let members = Set([group["keep"] as! String] + duplicates.map { $0["path"] as! String })
+        for member in duplicates {
+            let checks = try XCTUnwrap(member["checks"] as? [[String: Any]], "\(member)")
+            XCTAssertFalse(checks.isEmpty)
+            for entry in checks {
+                let with = entry["with"] as! String, pair = entry["pair"] as! [String]
+                XCTAssertTrue(members.contains(with) && with != member["path"] as! String)
+                XCTAssertEqual(Set(pair), [with, member["path"] as! String])
+                let check = entry["check"] as! [String: Any]
+                XCTAssertEqual(check["verdict"] as? String, "same")
+                XCTAssertNotNil(check["agreeing"] as? Double)
+                XCTAssertTrue(["keypoints", "strict thumbnails"].contains(check["decidedBy"] as? String ?? ""), "\(check)")
+                XCTAssertNotNil(check["views"] as? String)
+            }
+        }
         XCTAssertEqual(try run(["dedupe", "--format", "json", "--move-to", folder.appendingPathComponent("out").path, folder.path]).status, 64,
                        "json is the dry run's plan")
 

@@ -266,7 +266,9 @@ extension GroupingPlan {
                                workers: Int, keypoints: (([Int]) -> [Int: NearDuplicateKeypoints])? = nil) -> GroupingReport {
         var checks: [Int: NearDuplicateVerifier.Check] = [:]
         var partners = [[Int]](repeating: [], count: images.count)
+        var verified: [GroupingReport.VerifiedPair] = []
         for (i, j, check) in verifier.verifiedPairs(probes, workers: workers, keypoints: keypoints) {
+            verified.append(GroupingReport.VerifiedPair(i: i, j: j, check: check))
             checks[i * images.count + j] = check
             partners[i].append(j)
             partners[j].append(i)
@@ -283,13 +285,15 @@ extension GroupingPlan {
                                        * Double(p.box.height) / Double(max(1, p.reducedSize.height)) * Double(facts.height)).rounded())
             return facts
         }
-        return GroupingReport(method: methodName + " verified", metric: .verified, images: measured, clusters: clusters,
+        var report = GroupingReport(method: methodName + " verified", metric: .verified, images: measured, clusters: clusters,
                               distance: { a, b in
                                   let key = min(a, b) * images.count + max(a, b)
                                   let check = checks[key] ?? verifier.verify(probes[min(a, b)], probes[max(a, b)],
                                                                              views: verifier.closestViews(probes[min(a, b)], probes[max(a, b)]))
                                   return Float(1 - check.agreeing)
                               }, rule: .components, threshold: Float(1 - verifier.agreeingShare), keep: keep)
+        report.verifiedPairs = verified
+        return report
     }
 }
 

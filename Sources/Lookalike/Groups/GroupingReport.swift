@@ -21,6 +21,15 @@ public struct GroupingReport: Sendable {
     /// Largest first, then by representative path.
     public let groups: [ImageGroup]
     public let singletons: [Int]
+    /// Near-duplicate groups (`--verify`): every pair that passed its check, the edges the groups are made of
+    /// (image indexes i < j). Empty for groups made from distances.
+    public var verifiedPairs: [VerifiedPair] = []
+
+    public struct VerifiedPair: Sendable {
+        public let i: Int
+        public let j: Int
+        public let check: NearDuplicateVerifier.Check
+    }
 
     /// Groups the images from one method's descriptors (`descriptors[i]` belongs to `images[i]`).
     public init(method: String, images: [ImageFacts], descriptors: [Descriptor], rule: ClusteringRule,
