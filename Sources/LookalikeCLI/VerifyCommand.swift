@@ -21,6 +21,9 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Also match mirrored copies.")
     var transforms = false
 
+    @Option(help: "Write a PNG of the ORB matches here: the two trimmed images side by side, inliers green, other matches red.")
+    var matches: String?
+
     func validate() throws {
         guard images.count == 2 else { throw ValidationError("verify takes two images") }
     }
@@ -29,6 +32,7 @@ struct VerifyCommand: ParsableCommand {
         let console = Console()
         let decoder = ImageDecoder()
         var probes: [NearDuplicateProbe] = []
+        var contents: [RGBImage] = []
         for path in images {
             switch decoder.decode(path: path) {
             case .failure(let error):
@@ -36,9 +40,13 @@ struct VerifyCommand: ParsableCommand {
                 throw ExitStatus.noneProcessed
             case .success(let outcome):
                 let sample = ImageSample(path: path, decoded: outcome.image, applyOrientation: true)
-                probes.append(NearDuplicateProbe(sample, transforms: transforms))
+                let probe = NearDuplicateProbe(sample, transforms: transforms)
+                probes.append(probe)
+                contents.append(sample.smallRGB.window(x0: probe.box.x, y0: probe.box.y, width: probe.box.width,
+                                                       height: probe.box.height, fill: 0))
             }
         }
+        defer { if let matches { drawMatches(contents, probes, to: matches, console: console) } }
         let verifier = NearDuplicateVerifier()
         for (path, p) in zip(images, probes) {
             console.out("\(path)\n  content box \(p.box.width)x\(p.box.height) at (\(p.box.x), \(p.box.y)) of \(p.reducedSize.width)x\(p.reducedSize.height)"
@@ -70,5 +78,24 @@ struct VerifyCommand: ParsableCommand {
         console.out("verdict: \(check.verdict.rawValue)\n")
         console.flush()
         if check.verdict != .same { throw ExitCode(1) }
+    }
+}
+
+extension VerifyCommand {
+    /// The ORB matches of the two trimmed images as a PNG (mirrored second image when `--transforms` and the closest
+    /// views are mirrored ones, as the check would have used it).
+    func drawMatches(_ contents: [RGBImage], _ probes: [NearDuplicateProbe], to path: String, console: Console) {
+        guard let ka = probes[0].keypoints, let kb = probes[1].keypoints else { return }
+        let verifier = NearDuplicateVerifier()
+        let closest = verifier.closestViews(probes[0], probes[1]).first
+        let mirrored = closest.map { probes[0].views[$0.0].mirrored != probes[1].views[$0.1].mirrored } ?? false
+        let second = mirrored ? (kb.mirrored ?? kb.plain) : kb.plain
+        let picture = MatchPicture.render(contents[0], mirrored ? contents[1].applying(.upMirrored) : contents[1],
+                                          ORBCheck(ka.plain, second))
+        if let failure = MatchPicture.write(picture, to: path) {
+            console.error("\(path): cannot write the matches: \(failure)")
+        } else {
+            console.error("wrote \(path): the ORB matches, inliers green")
+        }
     }
 }

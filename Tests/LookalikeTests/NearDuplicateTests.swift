@@ -196,9 +196,15 @@ extension CommandLineTests {
         XCTAssertEqual(past.stdout, grouped.stdout, "the same groups as without the broken file")
         try FileManager.default.removeItem(at: folder.appendingPathComponent("a-truncated.jpg"))
 
-        let same = try run(["verify", folder.appendingPathComponent("a-original.jpg").path, folder.appendingPathComponent("c-letterboxed.jpg").path])
+        let picture = folder.appendingPathComponent("matches.png").path
+        let same = try run(["verify", "--matches", picture, folder.appendingPathComponent("a-original.jpg").path,
+                            folder.appendingPathComponent("c-letterboxed.jpg").path])
         XCTAssertEqual(same.status, 0, same.stdout + same.stderr)
         XCTAssertTrue(same.stdout.contains("verdict: same"), same.stdout)
+        // The two trimmed images side by side (the letterboxed copy trimmed to about the original's size).
+        let drawn = try ImageDecoder().decode(path: picture).get().image
+        XCTAssertGreaterThan(Double(drawn.width), 1.5 * Double(drawn.height), "\(drawn.width)x\(drawn.height)")
+        XCTAssertTrue(same.stderr.contains("wrote \(picture)"), same.stderr)
         let different = try run(["verify", folder.appendingPathComponent("a-original.jpg").path, folder.appendingPathComponent("d-other.jpg").path])
         XCTAssertEqual(different.status, 1, different.stdout)
     }
