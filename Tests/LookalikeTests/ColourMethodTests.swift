@@ -76,3 +76,31 @@ final class ColourMethodTests: XCTestCase {
         XCTAssertEqual(outcome.report.groups.map(\.members.count).sorted(), [8, 8])
     }
 }
+
+extension ColourMethodTests {
+    /// `RGBImage.reduced` sums rows then columns; the bytes must be those of averaging each block directly.
+    func testReducedIsTheBlockAverage() {
+        var rng = SplitMix64(seed: 12)
+        for (w, h, side) in [(1376, 920, 256), (300, 301, 256), (257, 40, 256), (999, 7, 100), (50, 50, 256)] {
+            let pixels = (0..<(w * h * 3)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let image = RGBImage(width: w, height: h, pixels: pixels)
+            let got = image.reduced(maxSide: side)
+            let scale = Double(max(w, h)) / Double(side)
+            guard scale > 1 else { XCTAssertEqual(got, image); continue }
+            let ow = max(1, Int((Double(w) / scale).rounded())), oh = max(1, Int((Double(h) / scale).rounded()))
+            XCTAssertEqual(got.width, ow)
+            XCTAssertEqual(got.height, oh)
+            for y in 0..<oh {
+                let y0 = y * h / oh, y1 = max(y0 + 1, (y + 1) * h / oh)
+                for x in 0..<ow {
+                    let x0 = x * w / ow, x1 = max(x0 + 1, (x + 1) * w / ow)
+                    for c in 0..<3 {
+                        var sum = 0
+                        for yy in y0..<y1 { for xx in x0..<x1 { sum += Int(pixels[(yy * w + xx) * 3 + c]) } }
+                        XCTAssertEqual(Int(got.pixels[(y * ow + x) * 3 + c]), sum / ((y1 - y0) * (x1 - x0)))
+                    }
+                }
+            }
+        }
+    }
+}
