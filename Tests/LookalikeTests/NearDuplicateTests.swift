@@ -209,3 +209,48 @@ extension CommandLineTests {
         XCTAssertEqual(different.status, 1, different.stdout)
     }
 }
+
+/// `--verify-orb`: k-nearest pairs re-scored by ORB inliers, a bounded pull.
+extension NearDuplicateTests {
+    func testKeypointAdjustmentPullsInPairsThatShareDetailAndLeavesTheRest() {
+        // Items 0 and 1: one picture and a 5% crop of it (many inliers); 2: another picture; 3: flat (no keypoints).
+        let a = picture(seed: 21), b = edit("crop-5%", picture(seed: 21)), c = picture(seed: 22)
+        let flat = RGBImage(width: 256, height: 192, pixels: [UInt8](repeating: 200, count: 256 * 192 * 3))
+        let features = [a, b, c, flat].map { ORBFeatures($0.luma) }
+        XCTAssertTrue(features[3].keypoints.isEmpty)
+        // Base distances: every pair 0.5 apart, except 0-2 at 0.4 (the unrelated picture looks nearer at first).
+        let vectors: [[Float]] = [[1, 0, 0, 0], [0.5, 0.866, 0, 0], [0.6, 0, 0.8, 0], [0.5, 0, 0, 0.866]]
+        let base = DescriptorSearch.index(vectors.map(Descriptor.vector))
+        let adjusted = KeypointAdjustedIndex(base: base, features: features, workers: 2)
+        let lists = adjusted.nearest(k: 3)
+        // 0-1 share everything: pulled in by the full 30%, now ahead of 0-2.
+        XCTAssertEqual(lists[0].first?.index, 1)
+        XCTAssertEqual(adjusted.distance(0, 1), base.distance(0, 1) * 0.7, accuracy: 1e-6)
+        // Unrelated and flat pairs keep their distance (pull only; too few keypoints).
+        XCTAssertEqual(adjusted.distance(0, 2), base.distance(0, 2), accuracy: 1e-6)
+        XCTAssertEqual(adjusted.distance(0, 3), base.distance(0, 3))
+        XCTAssertEqual(adjusted.distance(3, 0), adjusted.distance(0, 3))
+        for list in lists { XCTAssertEqual(list, list.sorted { ($0.distance, $0.index) < ($1.distance, $1.index) }) }
+        // The factor is bounded both ways and neutral without keypoints.
+        let s = KeypointAdjustedIndex.Settings(lowest: -1)
+        XCTAssertEqual(s.factor(inliers: 1000, fewerKeypoints: 500), 0.7, accuracy: 1e-6)
+        XCTAssertEqual(s.factor(inliers: 0, fewerKeypoints: 500), 1 + 0.3 * 1 / 3, accuracy: 1e-6)
+        XCTAssertEqual(s.factor(inliers: 0, fewerKeypoints: 5), 1)
+    }
+}
+
+extension CommandLineTests {
+    func testGroupVerifyOrbRescoresProductGroupingAndNeedsTheGraphRule() throws {
+        let folder = FixturePaths.repositoryRoot.appendingPathComponent("Fixtures/products/images").path
+        let plain = try run(["group", "--method", "colour", "--format", "json", folder])
+        let orb = try run(["group", "--verify-orb", "--method", "colour", "--format", "json", folder])
+        XCTAssertEqual(orb.status, 0, orb.stderr)
+        let header = try JSONSerialization.jsonObject(with: Data(orb.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(header["method"] as? String, "colour +orb")
+        XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(plain.stdout.utf8)) as! [String: Any])["method"] as? String, "colour")
+        let refused = try run(["group", "--verify-orb", "--method", "phash", folder])
+        XCTAssertEqual(refused.status, 64)
+        XCTAssertTrue(refused.stderr.contains("graph"), refused.stderr)
+        XCTAssertEqual(try run(["group", "--verify-orb", "--verify", folder]).status, 64)
+    }
+}

@@ -29,6 +29,9 @@ public struct GroupingPlan: Sendable {
     /// Near-duplicates checked pair by pair (`NearDuplicateVerifier`): groups are formed from verified pairs only,
     /// and the methods' descriptors are not used to group. Nil: group by the methods' distances.
     public var verification: Verification?
+    /// Product grouping's `--verify-orb`: the k-nearest pairs the graph rule links re-scored by ORB inliers
+    /// (`KeypointAdjustedIndex`). Nil: the descriptors' distances as they are.
+    public var keypointAdjustment: KeypointAdjustedIndex.Settings?
 
     public struct Verification: Sendable {
         public var verifier: NearDuplicateVerifier
@@ -139,10 +142,15 @@ public struct GroupingPlan: Sendable {
 
     /// Groups images whose descriptors are already made (`descriptorSets[m][i]`: method m, image i). The
     /// cascade's second stage is not run here (it needs the images).
-    public func group(images: [ImageFacts], descriptorSets: [[Descriptor]], workers: Int? = nil) -> GroupingReport {
-        GroupingReport(method: methods.map(\.name).joined(separator: "+"), images: images,
-                       index: index(descriptorSets, workers: workers), rule: rule, threshold: threshold, graph: graph,
-                       keep: keep)
+    /// `keypoints[i]`: image i's ORB features (`KeypointAdjustedIndex.features`), used when `keypointAdjustment` is set.
+    public func group(images: [ImageFacts], descriptorSets: [[Descriptor]], workers: Int? = nil,
+                      keypoints: [ORBFeatures?]? = nil) -> GroupingReport {
+        var index = self.index(descriptorSets, workers: workers)
+        if let keypointAdjustment, let keypoints {
+            index = KeypointAdjustedIndex(base: index, features: keypoints, settings: keypointAdjustment, workers: workers)
+        }
+        return GroupingReport(method: methods.map(\.name).joined(separator: "+") + (keypointAdjustment != nil ? " +orb" : ""),
+                              images: images, index: index, rule: rule, threshold: threshold, graph: graph, keep: keep)
     }
 
     /// How a plan reads its files.
@@ -191,14 +199,16 @@ public struct GroupingPlan: Sendable {
         var explanations: [String: String] = [:]
         let overlays = OverlayCollector(folder: reading.overlayFolder)
         let probes = verification.map { ProbeCollector(transforms: $0.transforms) }
+        let keypoints = keypointAdjustment.map { _ in KeypointCollector() }
         var probed: [Int] = []
         let run = DescriptionRun(methods: methods, decodeOptions: reading.decode,
                                  applyOrientation: reading.applyOrientation, workers: reading.workers)
         var visit: (@Sendable (Int, ImageSample) -> Void)? = nil
-        if reading.overlayFolder != nil || probes != nil {
+        if reading.overlayFolder != nil || probes != nil || keypoints != nil {
             visit = { (i: Int, sample: ImageSample) in
                 overlays.write(sample)
                 probes?.add(i, sample)
+                keypoints?.add(i, sample)
             }
         }
         run.run(paths: files, visit: visit) { outcome in
@@ -231,7 +241,8 @@ public struct GroupingPlan: Sendable {
             report = verifiedGroups(images: facts, probes: probed.map(probes.take), verifier: verification.verifier,
                                     workers: reading.workers, keypoints: keypoints)
         } else {
-            report = group(images: facts, descriptorSets: sets, workers: reading.workers)
+            report = group(images: facts, descriptorSets: sets, workers: reading.workers,
+                           keypoints: keypoints.map { collected in probed.map { collected.take($0) } })
         }
         var cascadeDescribed = 0
         if let cascade {
@@ -310,6 +321,18 @@ final class ProbeCollector: Sendable {
     }
 
     func take(_ index: Int) -> NearDuplicateProbe { probes.withLock { $0.removeValue(forKey: index)! } }
+}
+
+/// ORB features for `--verify-orb`, made on the workers from the same decoding as the descriptors.
+final class KeypointCollector: Sendable {
+    private let features = Mutex<[Int: ORBFeatures]>([:])
+
+    func add(_ index: Int, _ sample: ImageSample) {
+        let made = KeypointAdjustedIndex.features(sample)
+        features.withLock { $0[index] = made }
+    }
+
+    func take(_ index: Int) -> ORBFeatures? { features.withLock { $0.removeValue(forKey: index) } }
 }
 
 /// Mask overlays written while the images are decoded for their descriptors; those of images that end up in no
