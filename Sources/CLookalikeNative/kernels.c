@@ -180,3 +180,31 @@ size_t lk_mih_query(const lk_mih_chunk *chunks, int first_chunk, int end_chunk, 
     }
     return found;
 }
+
+/* ORB matching: the 256-bit distances of every (from, to) pair once, then for each `from` its nearest `to` and
+   the two smallest distances, and for each `to` its nearest `from` (ties: the smaller index), as two brute-force
+   scans would give them. Distances of a block of `to` for one `from` first (vectorises), then the scan. */
+LK_POPCOUNT_MULTIVERSION
+void lk_orb_nearest(const uint64_t *from, size_t n, const uint64_t *to, size_t m, int32_t *best, int32_t *first,
+                    int32_t *second, int32_t *back_best, int32_t *back_distance) {
+    for (size_t j = 0; j < m; j++) { back_best[j] = -1; back_distance[j] = 257; }
+    uint16_t d[256];
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t *a = from + 4 * i;
+        int b1 = -1, f1 = 257, s1 = 257;
+        for (size_t j0 = 0; j0 < m; j0 += 256) {
+            size_t count = m - j0 < 256 ? m - j0 : 256;
+            for (size_t j = 0; j < count; j++) {
+                const uint64_t *b = to + 4 * (j0 + j);
+                d[j] = (uint16_t)(__builtin_popcountll(a[0] ^ b[0]) + __builtin_popcountll(a[1] ^ b[1])
+                                  + __builtin_popcountll(a[2] ^ b[2]) + __builtin_popcountll(a[3] ^ b[3]));
+            }
+            for (size_t j = 0; j < count; j++) {
+                int dist = d[j];
+                if (dist < f1) { s1 = f1; f1 = dist; b1 = (int)(j0 + j); } else if (dist < s1) { s1 = dist; }
+                if (dist < back_distance[j0 + j]) { back_distance[j0 + j] = dist; back_best[j0 + j] = (int32_t)i; }
+            }
+        }
+        best[i] = b1; first[i] = f1; second[i] = s1;
+    }
+}

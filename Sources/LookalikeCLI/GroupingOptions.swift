@@ -53,11 +53,12 @@ struct GroupingOptions: ParsableArguments {
     @Flag(help: "With --verify: also match mirrored copies.")
     var transforms = false
 
-    @Flag(help: ArgumentHelp(
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp(
         "Product grouping: re-score the graph rule's k-nearest pairs by ORB + RANSAC inliers between the two images.",
         discussion: "Pairs with many inliers (shared printed detail) are pulled in, by at most 30%; others keep their "
-            + "distance. About 6 ms an image and 1 ms a pair on one core."))
-    var verifyOrb = false
+            + "distance. About 6 ms an image and 1 ms a pair on one core. On in group's default (no --method); "
+            + "--no-verify-orb turns it off there."))
+    var verifyOrb: Bool?
 
     func validate() throws {
         _ = try methods.single(or: "phash")
@@ -68,7 +69,7 @@ struct GroupingOptions: ParsableArguments {
         if let k, k < 1 { throw ValidationError("--k must be at least 1") }
         if let resolution, resolution <= 0 { throw ValidationError("--resolution must be positive") }
         if transforms && !verify { throw ValidationError("--transforms goes with --verify") }
-        if verifyOrb && verify { throw ValidationError("--verify-orb re-scores product grouping; --verify checks near-duplicates: one or the other") }
+        if verifyOrb == true && verify { throw ValidationError("--verify-orb re-scores product grouping; --verify checks near-duplicates: one or the other") }
         if verify && (cascade != nil || rerank) { throw ValidationError("--verify groups by its own checks: no --cascade or --rerank with it") }
         if let cascade, MethodCatalog.entry(named: cascade) == nil {
             throw ValidationError("unknown --cascade method '\(cascade)'; choose from \(MethodCatalog.names.joined(separator: ", "))")
@@ -87,7 +88,12 @@ struct GroupingOptions: ParsableArguments {
             plan.verification = GroupingPlan.Verification(transforms: transforms)
             return (plan, nil)
         }
-        if verifyOrb {
+        if verifyOrb == false {
+            var (planned, made) = try plan(verifyOrbFree: purpose, console: console)
+            planned.keypointAdjustment = nil
+            return (planned, made)
+        }
+        if verifyOrb == true {
             var (planned, made) = try plan(verifyOrbFree: purpose, console: console)
             guard planned.rule == .graph || planned.rule == .seed else {
                 throw ValidationError("--verify-orb re-scores the k-nearest pairs of the graph (or seed) rule; "
@@ -107,8 +113,11 @@ struct GroupingOptions: ParsableArguments {
                                                                keep: KeepPolicy(parsing: keep)!, seed: seed)
             if let fellBack { console.error("group: \(fellBack)") }
             if cluster != nil || threshold != nil || k != nil || resolution != nil || rerank || cascade != nil {
-                return (try plan(purpose: purpose, console: console, methods: chosen.methods, settings: chosen.settings,
-                                 weights: chosen.weights), made)
+                var asked = try plan(purpose: purpose, console: console, methods: chosen.methods, settings: chosen.settings,
+                                     weights: chosen.weights)
+                // The default's ORB re-scoring stays where its rule still has k-nearest pairs to re-score.
+                if asked.rule == .graph || asked.rule == .seed { asked.keypointAdjustment = chosen.keypointAdjustment }
+                return (asked, made)
             }
             return (chosen, made)
         }

@@ -112,7 +112,8 @@ struct MethodOptions: ParsableArguments {
             let d = GroupingPlan.productDefault(settings: settings)
             if d.fellBack == nil {
                 result.append(Contender(name: "default (\(d.plan.methodName), \(MethodCatalog.productDefault.pooling), "
-                                              + "\(MethodCatalog.productDefault.focus) focus)", plan: d.plan))
+                                              + "\(MethodCatalog.productDefault.focus) focus"
+                                              + (d.plan.keypointAdjustment != nil ? ", ORB re-scored" : "") + ")", plan: d.plan))
             } else {
                 skipped.append((name: "default (\(MethodCatalog.productDefault.methods.joined(separator: "+")))",
                                 reason: "its network's weights are missing (bash Scripts/get-weights.sh)"))

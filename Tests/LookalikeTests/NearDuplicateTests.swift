@@ -252,5 +252,7 @@ extension CommandLineTests {
         XCTAssertEqual(refused.status, 64)
         XCTAssertTrue(refused.stderr.contains("graph"), refused.stderr)
         XCTAssertEqual(try run(["group", "--verify-orb", "--verify", folder]).status, 64)
+        let off = try run(["group", "--no-verify-orb", "--method", "colour", "--format", "json", folder])
+        XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(off.stdout.utf8)) as! [String: Any])["method"] as? String, "colour")
     }
 }

@@ -140,3 +140,36 @@ final class ORBTests: XCTestCase {
         XCTAssertGreaterThan(Set(check.first.keypoints.map(\.level)).count, 4, "keypoints on several levels")
     }
 }
+
+extension ORBTests {
+    /// The matcher's one-pass kernel against two brute-force scans: nearest and second distances forward, nearest
+    /// backward, ties to the smaller index; descriptors with exact copies so ties happen.
+    func testNearestBothWaysEqualsTwoBruteForceScans() {
+        var rng = SplitMix64(seed: 33)
+        func descriptors(_ n: Int) -> [ORBDescriptor] {
+            var out = (0..<n).map { _ in ORBDescriptor(rng.next(), rng.next(), rng.next(), rng.next()) }
+            for k in stride(from: 3, to: n, by: 7) { out[k] = out[k - 3] }
+            return out
+        }
+        for (n, m) in [(1, 1), (5, 300), (300, 5), (260, 513)] {
+            let a = descriptors(n), b = descriptors(m) + descriptors(3).map { _ in a[0] }
+            func distance(_ x: ORBDescriptor, _ y: ORBDescriptor) -> Int {
+                (x.w0 ^ y.w0).nonzeroBitCount + (x.w1 ^ y.w1).nonzeroBitCount + (x.w2 ^ y.w2).nonzeroBitCount + (x.w3 ^ y.w3).nonzeroBitCount
+            }
+            let words = { (d: [ORBDescriptor]) in d.flatMap { [$0.w0, $0.w1, $0.w2, $0.w3] } }
+            let (forward, backward) = NativeKernels.orbNearest(from: words(a), to: words(b))
+            for (i, x) in a.enumerated() {
+                let all = b.map { distance(x, $0) }
+                let best = all.indices.min { (all[$0], $0) < (all[$1], $1) }!
+                let second = all.enumerated().filter { $0.offset != best }.map(\.element).min() ?? 257
+                XCTAssertEqual(forward[i].best, best)
+                XCTAssertEqual(forward[i].bestDistance, all[best])
+                XCTAssertEqual(forward[i].secondDistance, second)
+            }
+            for (j, y) in b.enumerated() {
+                let all = a.map { distance($0, y) }
+                XCTAssertEqual(backward[j], all.indices.min { (all[$0], $0) < (all[$1], $1) }!)
+            }
+        }
+    }
+}

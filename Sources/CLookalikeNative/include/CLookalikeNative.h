@@ -66,6 +66,10 @@ uint64_t lk_hamming(const uint64_t *a, const uint64_t *b, size_t words);
 
 /* Hamming distance from `query` to each of `count` 64-bit codes. */
 void lk_hamming_distances64(const uint64_t *codes, size_t count, uint64_t query, uint8_t *out);
+/* ORB descriptors (4 words each): for each of `from` its nearest in `to` (best, first) and the second-smallest
+   distance; for each of `to` its nearest in `from` (back_best, back_distance). Ties go to the smaller index. */
+void lk_orb_nearest(const uint64_t *from, size_t n, const uint64_t *to, size_t m, int32_t *best, int32_t *first,
+                    int32_t *second, int32_t *back_best, int32_t *back_distance);
 
 /* Indices j in [start, end) with popcount(codes[j] ^ query) <= radius, and their distances; returns how many.
    out_index and out_distance need room for end - start entries. */

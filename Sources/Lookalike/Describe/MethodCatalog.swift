@@ -122,12 +122,14 @@ public enum MethodCatalog {
         public let grouping: ProductGrouping
         /// The best method that needs no weights.
         public let fallback: String
+        /// Whether the graph's k-nearest pairs are re-scored by ORB inliers (`--verify-orb`; measured in the README).
+        public let keypoints: Bool
     }
 
     public static let productDefault = ProductDefault(methods: ["effnet-lite0", "colour"], weights: [1, 0.4],
                                                       pooling: .gem, focus: .product,
                                                       grouping: ProductGrouping(cutoff: 0.8, k: 10, resolution: 2),
-                                                      fallback: "mask")
+                                                      fallback: "mask", keypoints: true)
 
     /// The graph rule's default for one method or several fused.
     public static func productGrouping(_ entries: [Entry], _ settings: MethodSettings) -> ProductGrouping {

@@ -140,7 +140,7 @@ extension Comparison {
     /// `examples`: pairs per gallery. Deterministic for the same inputs.
     public init(described: LabelledDescriptors, contenders: [Contender], descriptorSets: [[[Descriptor]]],
                 seconds: [Double?], decodeSeconds: Double?, explanations: [String?]? = nil, examples: Int = 8,
-                workers: Int? = nil) {
+                workers: Int? = nil, keypoints: [ORBFeatures?]? = nil) {
         precondition(descriptorSets.count == contenders.count && seconds.count == contenders.count)
         let n = described.labels.count
         let labels = described.labels
@@ -151,12 +151,12 @@ extension Comparison {
         distractors = isDistractor.filter { $0 }.count
         decodeSecondsPerImage = decodeSeconds
 
-        let indexes = zip(contenders, descriptorSets).map { $0.plan.index($1, workers: workers) }
+        let indexes = zip(contenders, descriptorSets).map { Self.index($0.plan, $1, keypoints: keypoints, workers: workers) }
         let defaults = zip(contenders, indexes).map { $0.plan.clusters($1) }
         let clusterOf = defaults.map { Self.membership($0, count: n) }
         var results: [MethodResult] = []
         for (c, contender) in contenders.enumerated() {
-            results.append(Self.score(contender, index: indexes[c], defaultClusters: defaults[c],
+            results.append(Self.score(contender, index: indexes[c], keypoints: keypoints, defaultClusters: defaults[c],
                                       descriptors: descriptorSets[c], labels: labels, views: described.views,
                                       isDistractor: isDistractor, seconds: seconds[c], workers: workers))
         }
@@ -180,8 +180,16 @@ extension Comparison {
                        bcubedF1: BCubedScore(clusters: clusters, labels: labels).f1,
                        groups: clusters.filter { $0.count > 1 }.count)
     }
+    /// A contender's index: its plan's, re-scored by ORB when the plan asks (`keypointAdjustment`) and features
+    /// were made.
+    static func index(_ plan: GroupingPlan, _ sets: [[Descriptor]], keypoints: [ORBFeatures?]?, workers: Int?) -> any NeighbourIndex {
+        let base = plan.index(sets, workers: workers)
+        guard let settings = plan.keypointAdjustment, let keypoints else { return base }
+        return KeypointAdjustedIndex(base: base, features: keypoints, settings: settings, workers: workers)
+    }
 
-    static func score(_ contender: Contender, index: any NeighbourIndex, defaultClusters: [[Int]],
+
+    static func score(_ contender: Contender, index: any NeighbourIndex, keypoints: [ORBFeatures?]?, defaultClusters: [[Int]],
                       descriptors: [[Descriptor]], labels: [String], views: [String], isDistractor: [Bool],
                       seconds: Double?, workers: Int?) -> MethodResult {
         let plan = contender.plan
@@ -199,7 +207,8 @@ extension Comparison {
 
         // The seed documents' case: labelled images only, the rule at the contender's product cutoff.
         let labelled = labels.indices.filter { !isDistractor[$0] }
-        let sub = plan.index(descriptors.map { d in labelled.map { d[$0] } }, workers: workers)
+        let sub = Self.index(plan, descriptors.map { d in labelled.map { d[$0] } }, keypoints: keypoints.map { k in labelled.map { k[$0] } },
+                        workers: workers)
         let subLabels = labelled.map { labels[$0] }
         let cutoff = plan.rule == .graph ? plan.threshold : MethodCatalog.productGrouping(plan.methods, plan.settings).cutoff
         let seedClusters = Clusterer(rule: .seed, threshold: cutoff).clusters(sub)

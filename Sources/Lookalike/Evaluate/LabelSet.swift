@@ -135,12 +135,13 @@ extension LabelSet {
     /// Describes every image with `methods`; `observe` sees each outcome in order (progress, messages).
     /// With `clock`, decoding and each method are timed into it.
     public func describe(methods: [any DescriptorMethod], workers: Int, clock: DescriptionClock? = nil,
+                         visit: (@Sendable (Int, ImageSample) -> Void)? = nil,
                          observe: (FileOutcome) -> Void = { _ in }) -> LabelledDescriptors {
         var sets: [[Descriptor]] = Array(repeating: [], count: methods.count)
         var labels: [String] = [], views: [String] = [], described: [String] = [], failures: [ImageFailure] = []
         var run = DescriptionRun(methods: methods, workers: workers)
         run.clock = clock
-        run.run(paths: paths) { outcome in
+        run.run(paths: paths, visit: visit) { outcome in
             switch outcome.result {
             case .success(let record):
                 for m in methods.indices { sets[m].append(record.descriptors[m]) }

@@ -87,7 +87,8 @@ public struct GroupingPlan: Sendable {
         init(_ description: String) { self.description = description }
     }
 
-    /// The plan `group` runs when no method is named: `MethodCatalog.productDefault` with its own graph setting,
+    /// The plan `group` runs when no method is named: `MethodCatalog.productDefault` with its own graph setting
+    /// (and its k-nearest pairs re-scored by ORB, `KeypointAdjustedIndex`, when the default says so),
     /// or, when one of its methods cannot start (a network's weights missing), the fallback method with its own
     /// defaults; `fellBack` then says why. `settings`' pooling and focus are used where given, else the default's.
     /// `methods` are the default's methods, made to see whether they start (pass them to `run`); nil on a fallback.
@@ -102,9 +103,12 @@ public struct GroupingPlan: Sendable {
         let entries = d.methods.compactMap(MethodCatalog.entry(named:))
         do {
             let made = try entries.map { try $0.make(chosen) }
-            return (GroupingPlan(methods: entries, settings: chosen, weights: d.weights, rule: .graph,
-                                 threshold: d.grouping.cutoff, k: d.grouping.k, resolution: d.grouping.resolution,
-                                 seed: seed, keep: keep), made, nil)
+            var plan = GroupingPlan(methods: entries, settings: chosen, weights: d.weights, rule: .graph,
+                                    threshold: d.grouping.cutoff, k: d.grouping.k, resolution: d.grouping.resolution,
+                                    seed: seed, keep: keep)
+            // The k-nearest pairs re-scored by ORB inliers: grocery F1 0.872 -> 0.900, seed 1.000 either way (README).
+            plan.keypointAdjustment = d.keypoints ? KeypointAdjustedIndex.Settings() : nil
+            return (plan, made, nil)
         } catch {
             let fallback = MethodCatalog.entry(named: d.fallback)!
             let why = "the default \(d.methods.joined(separator: ",")) cannot start (\(String("\(error)".split(separator: "\n").first ?? ""))); "

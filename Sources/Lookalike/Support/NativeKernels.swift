@@ -89,4 +89,15 @@ enum NativeKernels {
             lk_mih_query(native.baseAddress, Int32(first), Int32(end), code, item, Int32(radius), indices, distances)
         }
     }
+
+    /// ORB descriptors' nearest neighbours both ways in one pass over the distances (`lk_orb_nearest`): `words`
+    /// hold 4 words per descriptor.
+    static func orbNearest(from: [UInt64], to: [UInt64]) -> (forward: [(best: Int, bestDistance: Int, secondDistance: Int)],
+                                                               backward: [Int]) {
+        let n = from.count / 4, m = to.count / 4
+        var best = [Int32](repeating: 0, count: n), first = best, second = best
+        var backBest = [Int32](repeating: 0, count: m), backDistance = backBest
+        lk_orb_nearest(from, n, to, m, &best, &first, &second, &backBest, &backDistance)
+        return ((0..<n).map { (Int(best[$0]), Int(first[$0]), Int(second[$0])) }, backBest.map { Int($0) })
+    }
 }

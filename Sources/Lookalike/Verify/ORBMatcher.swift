@@ -23,8 +23,9 @@ public struct ORBMatcher: Sendable, Equatable {
 
     public func match(_ query: [ORBDescriptor], _ train: [ORBDescriptor]) -> [ORBMatch] {
         guard !query.isEmpty, !train.isEmpty else { return [] }
-        let forward = Self.nearestTwo(query, train)
-        let backward = crossCheck ? Self.nearestTwo(train, query).map { $0.best } : []
+        // Both directions from one pass over the distances, on the CPU's popcount (the C kernel's clones).
+        let (forward, backward) = NativeKernels.orbNearest(from: query.flatMap { [$0.w0, $0.w1, $0.w2, $0.w3] },
+                                                           to: train.flatMap { [$0.w0, $0.w1, $0.w2, $0.w3] })
         var matches: [ORBMatch] = []
         for (q, n) in forward.enumerated() {
             // An exact match (0) with an exact runner-up (0) is ambiguous: the strict test rejects it.
@@ -33,25 +34,5 @@ public struct ORBMatcher: Sendable, Equatable {
             matches.append(ORBMatch(queryIndex: q, trainIndex: n.best, distance: n.bestDistance))
         }
         return matches
-    }
-
-    /// For each of `from`, the index of its nearest in `to` and the two smallest distances (the second is
-    /// 257, beyond any real distance, when `to` holds one descriptor).
-    static func nearestTwo(_ from: [ORBDescriptor], _ to: [ORBDescriptor])
-        -> [(best: Int, bestDistance: Int, secondDistance: Int)] {
-        from.withUnsafeBufferPointer { a in
-            to.withUnsafeBufferPointer { b in
-                a.map { d in
-                    var best = -1, first = 257, second = 257
-                    for j in 0..<b.count {
-                        let e = b[j]
-                        let dist = (d.w0 ^ e.w0).nonzeroBitCount + (d.w1 ^ e.w1).nonzeroBitCount
-                            + (d.w2 ^ e.w2).nonzeroBitCount + (d.w3 ^ e.w3).nonzeroBitCount
-                        if dist < first { second = first; first = dist; best = j } else if dist < second { second = dist }
-                    }
-                    return (best, first, second)
-                }
-            }
-        }
     }
 }
