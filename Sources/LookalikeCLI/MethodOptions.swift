@@ -123,6 +123,22 @@ struct MethodOptions: ParsableArguments {
     }
 }
 
+extension MethodOptions {
+    /// What `search` and `neighbours` describe with: the --method list, or group's default fusion when its weights
+    /// are here (else pHash, said on stderr as `command: ...`); the methods made.
+    func searchMethods(command: String, console: Console) throws
+        -> (entries: [MethodCatalog.Entry], settings: MethodSettings, weights: [Float]?, made: [any DescriptorMethod]) {
+        if method.isEmpty {
+            let d = GroupingPlan.productDefault(settings: settings, pooling: settingsOptions.pooling, focus: settingsOptions.focus)
+            if let fellBack = d.fellBack { console.error("\(command): \(fellBack)") }
+            let made = try d.methods ?? makeMethods(d.plan.methods, d.plan.settings, console: console)
+            return (d.plan.methods, d.plan.settings, d.plan.weights, made)
+        }
+        let entries = try single(or: "phash")
+        return (entries, settings, entries.count > 1 ? try parsedWeights() : nil, try makeMethods(entries, settings, console: console))
+    }
+}
+
 /// `--method-weights`: non-negative numbers, comma-separated, at least one above 0 (fused distances divide by
 /// their sum).
 func parseMethodWeights(_ text: String) throws -> [Float] {

@@ -34,7 +34,7 @@ struct NeighboursCommand: ParsableCommand {
     var out: String
 
     @Option(name: [.short, .long], help: "tsv, jsonl or npy (default: from the --out name; tsv otherwise).")
-    var format: NeighbourListing.Format?
+    var format: NeighbourWriter.Format?
 
     @Flag(help: "Keep the descriptor checkpoint beside the output after a complete run (default: removed).")
     var keepDescriptors = false
@@ -46,23 +46,12 @@ struct NeighboursCommand: ParsableCommand {
 
     func run() throws {
         let console = Console()
-        let format = self.format ?? NeighbourListing.Format(fileName: out) ?? .tsv
-        let listing: NeighbourListing
-        var made: [any DescriptorMethod]
-        if methods.method.isEmpty {
-            let d = GroupingPlan.productDefault(settings: methods.settings, pooling: methods.settingsOptions.pooling,
-                                                focus: methods.settingsOptions.focus)
-            if let fellBack = d.fellBack { console.error("neighbours: \(fellBack)") }
-            listing = NeighbourListing(methods: d.plan.methods, settings: d.plan.settings, weights: d.plan.weights, k: k)
-            made = try d.methods ?? makeMethods(listing.methods, listing.settings, console: console)
-        } else {
-            let entries = try methods.single(or: "phash")
-            listing = NeighbourListing(methods: entries, settings: methods.settings,
-                                       weights: entries.count > 1 ? try methods.parsedWeights() : nil, k: k)
-            made = try makeMethods(entries, listing.settings, console: console)
-        }
+        let format = self.format ?? NeighbourWriter.Format(fileName: out) ?? .tsv
+        let chosen = try methods.searchMethods(command: "neighbours", console: console)
+        let listing = SearchPlan(methods: chosen.entries, settings: chosen.settings, weights: chosen.weights, k: k)
+        var made = chosen.made
         // Methods without a store of their own keep their descriptors in a checkpoint beside the output.
-        let target = NeighbourListing.files(output: out, format: format)[0]
+        let target = NeighbourWriter.files(output: out, format: format)[0]
         let checkpoints = made.indices.map { "\(target).lookalike-\(made[$0].name)-\($0).ckpt" }
         made = zip(made, checkpoints).map { CheckpointedMethod.wrapping($0, file: $1) }
         sayStoreDamage(made, console: console)
@@ -87,16 +76,16 @@ struct NeighboursCommand: ParsableCommand {
             return
         }
         let bar = PhaseBar(label: "neighbours", console: console)
-        let lists = listing.lists(sets, workers: input.jobs, progress: WorkProgress { done, total in bar.draw(done, total) })
+        let lists = listing.everyNearest(sets, workers: input.jobs, progress: WorkProgress { done, total in bar.draw(done, total) })
         bar.clear()
         do {
-            try NeighbourListing.write(lists, paths: paths, k: k, format: format, output: out, metric: listing.metric)
+            try NeighbourWriter.write(lists, paths: paths, k: k, format: format, output: out, metric: listing.metric)
         } catch {
             console.error("\(error)")
             throw ExitStatus.cannotWrite
         }
         if !keepDescriptors { for file in checkpoints { unlink(file) } }
-        let written = NeighbourListing.files(output: out, format: format)
+        let written = NeighbourWriter.files(output: out, format: format)
         // Descriptors a method did not have to make again (every method's, when all kept them).
         let kept = made.compactMap { $0.store?.reusedCount }.min() ?? 0
         console.error("wrote \(written.joined(separator: ", ")): \(paths.count) images x \(min(k, paths.count - 1)) neighbours by "
@@ -137,4 +126,4 @@ final class PhaseBar: @unchecked Sendable {
     }
 }
 
-extension NeighbourListing.Format: ExpressibleByArgument {}
+extension NeighbourWriter.Format: ExpressibleByArgument {}

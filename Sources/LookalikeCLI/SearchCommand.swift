@@ -51,20 +51,9 @@ struct SearchCommand: ParsableCommand {
 
     func run() throws {
         let console = Console()
-        let plan: SearchPlan
-        let made: [any DescriptorMethod]
-        let weights = try methods.parsedWeights()
-        if methods.method.isEmpty {
-            let d = GroupingPlan.productDefault(settings: methods.settings, pooling: methods.settingsOptions.pooling,
-                                                focus: methods.settingsOptions.focus)
-            if let fellBack = d.fellBack { console.error("search: \(fellBack)") }
-            plan = SearchPlan(methods: d.plan.methods, settings: d.plan.settings, weights: d.plan.weights, k: k)
-            made = try d.methods ?? makeMethods(plan.methods, plan.settings, console: console)
-        } else {
-            let entries = try methods.single(or: "phash")
-            plan = SearchPlan(methods: entries, settings: methods.settings, weights: entries.count > 1 ? weights : nil, k: k)
-            made = try makeMethods(entries, plan.settings, console: console)
-        }
+        let chosen = try methods.searchMethods(command: "search", console: console)
+        let plan = SearchPlan(methods: chosen.entries, settings: chosen.settings, weights: chosen.weights, k: k)
+        let made = chosen.made
         let files = input.collect(collection, console: console)
         // Queries: a folder gives its images; a file is taken as named, so one that cannot be read is reported
         // as that query's failure.

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Query by example (`lookalike search`): each query image's k nearest images of a collection under one method
-/// or a fusion, exactly (`QuerySearch`). The collection is described once (network vectors from the embedding
+/// or a fusion, exactly (`QuerySearch`); and every image's k nearest within the collection (`lookalike neighbours`,
+/// `everyNearest`). The collection is described once (network vectors from the embedding
 /// store where it has them), the queries after it with the same methods; a query that cannot be read is one
 /// failure and the others still run.
 public struct SearchPlan: Sendable {
@@ -26,6 +27,27 @@ public struct SearchPlan: Sendable {
     public var methodName: String { methods.map(\.name).joined(separator: "+") }
     /// What the reported distances measure.
     public var metric: DistanceMetric { methods.count > 1 ? .fused : methods[0].metric }
+
+    /// `neighbours`: each item's min(k, n - 1) nearest others in the collection itself, nearest first, ties by the
+    /// smaller index; exact (a popcount scan for hashes, upper-triangle sgemm tiles for vectors, each item searched
+    /// against the others for a fusion). Memory: the descriptors and n x k neighbours, never n x n.
+    public func everyNearest(_ sets: [[Descriptor]], workers: Int? = nil, progress: WorkProgress? = nil) -> [[Neighbour]] {
+        precondition(sets.count == methods.count)
+        if sets.count > 1 {
+            let units = methods.map { $0.fusionUnit(settings) }
+            let fused = FusedIndex(descriptors: sets, scales: FusionScales.scales(sets, units: units, workers: workers),
+                                   weights: weights, workers: workers)
+            return fused.scan(k: min(k, max(fused.count - 1, 0)), progress: progress)
+        }
+        let descriptors = sets[0]
+        if descriptors.allSatisfy({ $0.metric == .hamming }) {
+            let hashes = descriptors.map { if case .bits(let h) = $0 { h } else { preconditionFailure() } }
+            return HammingIndex(hashes: hashes, workers: workers).nearest(k: k, progress: progress)
+        }
+        let vectors = descriptors.map { if case .vector(let v) = $0 { v } else { preconditionFailure("one method mixes kinds") } }
+        return CosineIndex(vectors: vectors, rowBlock: 1024, columnBlock: 4096, workers: workers, blasThreads: nil)
+            .nearest(k: k, progress: progress)
+    }
 
     public struct Result: Sendable {
         /// The query as given.

@@ -27,25 +27,6 @@ enum Parallel {
     }
 }
 
-extension Parallel {
-    /// body(i) for every i below count, items handed out one at a time to `workers` threads; results in order.
-    /// For costly items of equal size (a network's images), where chunks would leave a thread idle at the end.
-    static func mapEach<T>(count: Int, workers: Int, _ body: (Int) -> T) -> [T] {
-        guard count > 0 else { return [] }
-        let results = UnsafeMutableBufferPointer<T?>.allocate(capacity: count)
-        results.initialize(repeating: nil)
-        defer { results.deinitialize(); results.deallocate() }
-        let next = ChunkCounter()
-        withoutActuallyEscaping(body) { body in
-            let shared = UncheckedBox((body, results))
-            DispatchQueue.concurrentPerform(iterations: min(max(workers, 1), count)) { _ in
-                while let i = next.take(below: count) { shared.value.1[i] = shared.value.0(i) }
-            }
-        }
-        return results.map { $0! }
-    }
-}
-
 /// Hands out 0, 1, 2... to worker threads, once each.
 public final class ChunkCounter: @unchecked Sendable {
     private var value = 0

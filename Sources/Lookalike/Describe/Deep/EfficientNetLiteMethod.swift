@@ -9,18 +9,14 @@ public struct EfficientNetLiteFeatures: Sendable {
     public let focus: MethodSettings.Focus
     public let embeddings: EmbeddingStore?
 
-    private static let loaded = Mutex<[String: EfficientNetLite]>([:])
+    private static let loaded = LoadedNetworks<EfficientNetLite>()
 
     /// Finds and loads the variant's weights (see `WeightsLocator`); throws a message that says where it looked
     /// and which pip command fetches them.
     public init(variant: EfficientNetLite.Variant, settings: MethodSettings, method: String) throws {
         let located = try WeightsLocator(known: KnownWeights.forMethod(method)).locate(explicitPath: settings.weightsPath)
-        if let cached = Self.loaded.withLock({ $0[located.path] }), cached.variant == variant {
-            network = cached
-        } else {
-            let made = try EfficientNetLite(variant: variant, checkpoint: located.path)
-            Self.loaded.withLock { $0[located.path] = made }
-            network = made
+        network = try Self.loaded.network("\(variant.rawValue)|\(located.path)") {
+            try EfficientNetLite(variant: variant, checkpoint: located.path)
         }
         pooling = settings.pooling
         focus = settings.focus

@@ -13,7 +13,7 @@ public struct ResNet50Method: DescriptorMethod {
     public let embeddings: EmbeddingStore?
     public var store: (any DescriptorStore)? { embeddings }
 
-    private static let loaded = Mutex<[String: ResNet50]>([:])
+    private static let loaded = LoadedNetworks<ResNet50>()
 
     /// Finds and loads the weights (see `WeightsLocator` for the search order); throws a message that says
     /// where it looked and how to get the file.
@@ -23,13 +23,7 @@ public struct ResNet50Method: DescriptorMethod {
 
     public init(weightsPath: String?) throws {
         let located = try WeightsLocator(known: KnownWeights.forMethod(Self.name)).locate(explicitPath: weightsPath)
-        if let cached = Self.loaded.withLock({ $0[located.path] }) {
-            network = cached
-        } else {
-            let made = try ResNet50(checkpoint: located.path)
-            Self.loaded.withLock { $0[located.path] = made }
-            network = made
-        }
+        network = try Self.loaded.network(located.path) { try ResNet50(checkpoint: located.path) }
         embeddings = EmbeddingStore.forWeights(located.path, method: Self.name, dimension: 2048)
     }
 

@@ -12,19 +12,13 @@ public struct VGG16Method: DescriptorMethod {
     public let embeddings: EmbeddingStore?
     public var store: (any DescriptorStore)? { embeddings }
 
-    private static let loaded = Mutex<[String: VGG16]>([:])
+    private static let loaded = LoadedNetworks<VGG16>()
 
     /// Finds and loads `vgg16-397923af.pth` (see `WeightsLocator`); throws a message that says where it looked
     /// and how to get the file.
     public init(settings: MethodSettings) throws {
         let located = try WeightsLocator(known: KnownWeights.forMethod(Self.name)).locate(explicitPath: settings.weightsPath)
-        if let cached = Self.loaded.withLock({ $0[located.path] }) {
-            network = cached
-        } else {
-            let made = try VGG16(checkpoint: located.path)
-            Self.loaded.withLock { $0[located.path] = made }
-            network = made
-        }
+        network = try Self.loaded.network(located.path) { try VGG16(checkpoint: located.path) }
         embeddings = EmbeddingStore.forWeights(located.path, method: Self.name, dimension: 4096)
     }
 

@@ -1,46 +1,8 @@
 import Foundation
 
-/// Every image's k nearest other images (`lookalike neighbours`): the exact lists of the method's index (a
-/// popcount scan for hashes, upper-triangle sgemm tiles for vectors, each item searched against the others for
-/// a fusion), written as they are rendered so the output never has to be held as text. Memory: the descriptors
-/// and n x k neighbours, never n x n.
-public struct NeighbourListing: Sendable {
-    public let methods: [MethodCatalog.Entry]
-    public let settings: MethodSettings
-    public let weights: [Float]?
-    public let k: Int
-
-    public init(methods: [MethodCatalog.Entry], settings: MethodSettings = MethodSettings(), weights: [Float]? = nil, k: Int = 10) {
-        precondition(!methods.isEmpty && k > 0)
-        precondition(weights.map { $0.count == methods.count } ?? true, "one weight per method")
-        self.methods = methods
-        self.settings = settings
-        self.weights = weights
-        self.k = k
-    }
-
-    public var methodName: String { methods.map(\.name).joined(separator: "+") }
-    public var metric: DistanceMetric { methods.count > 1 ? .fused : methods[0].metric }
-
-    /// Each item's min(k, n - 1) nearest others, nearest first, ties by the smaller index.
-    public func lists(_ sets: [[Descriptor]], workers: Int? = nil, progress: WorkProgress? = nil) -> [[Neighbour]] {
-        precondition(sets.count == methods.count)
-        if sets.count > 1 {
-            let units = methods.map { $0.fusionUnit(settings) }
-            let fused = FusedIndex(descriptors: sets, scales: FusionScales.scales(sets, units: units, workers: workers),
-                                   weights: weights, workers: workers)
-            return fused.scan(k: min(k, max(fused.count - 1, 0)), progress: progress)
-        }
-        let descriptors = sets[0]
-        if descriptors.allSatisfy({ $0.metric == .hamming }) {
-            let hashes = descriptors.map { if case .bits(let h) = $0 { h } else { preconditionFailure() } }
-            return HammingIndex(hashes: hashes, workers: workers).nearest(k: k, progress: progress)
-        }
-        let vectors = descriptors.map { if case .vector(let v) = $0 { v } else { preconditionFailure("one method mixes kinds") } }
-        return CosineIndex(vectors: vectors, rowBlock: 1024, columnBlock: 4096, workers: workers, blasThreads: nil)
-            .nearest(k: k, progress: progress)
-    }
-
+/// Writes `lookalike neighbours`' lists: TSV, JSON lines or NumPy arrays, each file under a temporary name beside
+/// it and renamed into place once complete, so a killed run never leaves a file that looks finished.
+public enum NeighbourWriter {
     /// How the lists are written.
     public enum Format: String, Sendable, CaseIterable {
         /// `path<TAB>rank<TAB>neighbour<TAB>distance`, one line per neighbour, after a header line.
