@@ -51,8 +51,8 @@ struct NeighboursCommand: ParsableCommand {
         let listing = SearchPlan(methods: chosen.entries, settings: chosen.settings, weights: chosen.weights, k: k)
         var made = chosen.made
         // Methods without a store of their own keep their descriptors in a checkpoint beside the output.
-        let target = NeighbourWriter.files(output: out, format: format)[0]
-        let checkpoints = made.indices.map { "\(target).lookalike-\(made[$0].name)-\($0).ckpt" }
+        let written = NeighbourWriter.files(output: out, format: format)
+        let checkpoints = made.indices.map { "\(written[0]).lookalike-\(made[$0].name)-\($0).ckpt" }
         made = zip(made, checkpoints).map { CheckpointedMethod.wrapping($0, file: $1) }
         sayStoreDamage(made, console: console)
 
@@ -85,7 +85,6 @@ struct NeighboursCommand: ParsableCommand {
             throw ExitStatus.cannotWrite
         }
         if !keepDescriptors { for file in checkpoints { unlink(file) } }
-        let written = NeighbourWriter.files(output: out, format: format)
         // Descriptors a method did not have to make again (every method's, when all kept them).
         let kept = made.compactMap { $0.store?.reusedCount }.min() ?? 0
         console.error("wrote \(written.joined(separator: ", ")): \(paths.count) images x \(min(k, paths.count - 1)) neighbours by "

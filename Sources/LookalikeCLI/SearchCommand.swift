@@ -75,9 +75,7 @@ struct SearchCommand: ParsableCommand {
         reportStoreReuse(made, console: console)
         if outcome.images.isEmpty {
             console.error("search: no readable image to search in \(collection.joined(separator: " "))")
-            console.flush()
-            _ = console.writeErrorsFile()
-            throw ExitStatus.noneProcessed
+            try finish(processed: 0, failed: console.skips.count, console: console, verb: "read")
         }
         var writer = SearchWriter(format: format, method: plan.methodName, metric: plan.metric,
                                   htmlBase: output.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path })

@@ -37,18 +37,9 @@ public struct CosineIndex: NeighbourIndex, Sendable {
         precondition(vectors.allSatisfy { $0.count == d }, "CosineIndex: vectors of different dimensions")
         precondition(n < Int(Int32.max), "CosineIndex: neighbour indices are stored as Int32")
         var units = [Float](repeating: 0, count: max(1, n * d))
-        units.withUnsafeMutableBufferPointer { out in
-            for (row, v) in vectors.enumerated() {
-                // Norm in Double so long vectors of large or tiny values neither overflow nor lose bits.
-                var squares = 0.0
-                for x in v {
-                    precondition(x.isFinite, "CosineIndex: vector \(row) has a non-finite component")
-                    squares += Double(x) * Double(x)
-                }
-                guard squares > 0 else { continue }
-                let inverse = 1 / squares.squareRoot()
-                for (k, x) in v.enumerated() { out[row * d + k] = Float(Double(x) * inverse) }
-            }
+        for (row, v) in vectors.enumerated() {
+            precondition(v.allSatisfy(\.isFinite), "CosineIndex: vector \(row) has a non-finite component")
+            Self.normalise(v, into: &units, at: row * d)
         }
         count = n
         dimension = d
@@ -60,6 +51,16 @@ public struct CosineIndex: NeighbourIndex, Sendable {
     }
 
     public var metric: DistanceMetric { .cosine }
+
+    /// `v` divided by its length, written at `out[offset...]`; a zero vector stays zero. The norm in Double, so
+    /// long vectors of large or tiny values neither overflow nor lose bits (`QuerySearch` makes its units the same way).
+    static func normalise(_ v: [Float], into out: inout [Float], at offset: Int) {
+        var squares = 0.0
+        for x in v { squares += Double(x) * Double(x) }
+        guard squares > 0 else { return }
+        let inverse = 1 / squares.squareRoot()
+        for (k, x) in v.enumerated() { out[offset + k] = Float(Double(x) * inverse) }
+    }
 
     /// 1 - cos from the normalised vectors (Float dot products, as the tiles compute them up to summation order).
     public func distance(_ i: Int, _ j: Int) -> Float {

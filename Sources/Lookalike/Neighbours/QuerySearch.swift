@@ -54,7 +54,7 @@ public struct QuerySearch: Sendable {
                 guard case .vector(let v) = descriptor, v.count == d else {
                     preconditionFailure("QuerySearch: one method's vectors differ in dimension")
                 }
-                Self.normalise(v, into: &out, at: row * d)
+                CosineIndex.normalise(v, into: &out, at: row * d)
             }
             return out
         }
@@ -120,7 +120,7 @@ public struct QuerySearch: Sendable {
                     guard case .vector(let v) = query[m], v.count == d else {
                         preconditionFailure("QuerySearch: a query vector of another dimension")
                     }
-                    Self.normalise(v, into: &q, at: r * d)
+                    CosineIndex.normalise(v, into: &q, at: r * d)
                 }
                 var product = [Float](repeating: 0, count: queries.count * n)
                 NativeBLAS.setThreads(1)
@@ -190,14 +190,5 @@ public struct QuerySearch: Sendable {
             if i <= u { upper = u } else if i >= l { lower = l } else { return values[i] }
         }
         return values[i]
-    }
-
-    /// `v` divided by its length (in Double), written at `out[offset...]`; a zero vector stays zero.
-    static func normalise(_ v: [Float], into out: inout [Float], at offset: Int) {
-        var squares = 0.0
-        for x in v { squares += Double(x) * Double(x) }
-        guard squares > 0 else { return }
-        let inverse = 1 / squares.squareRoot()
-        for (k, x) in v.enumerated() { out[offset + k] = Float(Double(x) * inverse) }
     }
 }

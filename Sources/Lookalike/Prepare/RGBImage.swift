@@ -21,7 +21,7 @@ public struct RGBImage: Sendable, Equatable {
         }
         var out = [UInt8](repeating: 0, count: 3 * n)
         switch image.pixels {
-        case .rgb8(let p): out = p
+        case .rgb8: break  // taken as it is, above
         case .gray8(let p): for i in 0..<n { out[3 * i] = p[i]; out[3 * i + 1] = p[i]; out[3 * i + 2] = p[i] }
         case .gray16(let p):
             for i in 0..<n { let v = p[i] > 255 ? 255 : UInt8(p[i]); out[3 * i] = v; out[3 * i + 1] = v; out[3 * i + 2] = v }

@@ -34,10 +34,12 @@ public struct SearchPlan: Sendable {
     public func everyNearest(_ sets: [[Descriptor]], workers: Int? = nil, progress: WorkProgress? = nil) -> [[Neighbour]] {
         precondition(sets.count == methods.count)
         if sets.count > 1 {
-            let units = methods.map { $0.fusionUnit(settings) }
-            let fused = FusedIndex(descriptors: sets, scales: FusionScales.scales(sets, units: units, workers: workers),
-                                   weights: weights, workers: workers)
-            return fused.scan(k: min(k, max(fused.count - 1, 0)), progress: progress)
+            // Every item searched against the others, as `FusedIndex.nearest` does, without building the fused
+            // index's per-method indexes that this never reads.
+            let search = QuerySearch(collection: sets, units: methods.map { $0.fusionUnit(settings) }, weights: weights,
+                                     workers: workers)
+            let items = (0..<search.count).map { i in sets.map { $0[i] } }
+            return search.nearest(to: items, k: k, excluding: Array(0..<search.count), progress: progress)
         }
         let descriptors = sets[0]
         if descriptors.allSatisfy({ $0.metric == .hamming }) {

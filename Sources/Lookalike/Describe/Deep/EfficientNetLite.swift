@@ -97,19 +97,9 @@ public final class EfficientNetLite: Sendable {
     /// classifier) may be there or not; nothing else may.
     public init(variant: Variant, stateDict: [String: Tensor]) throws {
         self.variant = variant
-        var problems: [String] = []
-        let shapes = Self.stateDictShapes(variant)
-        let expected = Dictionary(uniqueKeysWithValues: shapes.map { ($0.name, $0.shape) })
-        for (name, shape) in shapes where !name.hasSuffix("num_batches_tracked") {
-            guard let t = stateDict[name] else { problems.append("missing \(name)"); continue }
-            if t.shape != shape { problems.append("\(name) has shape \(t.shape), expected \(shape)") }
-        }
-        let extra = stateDict.keys.filter { expected[$0] == nil && !$0.hasPrefix("_fc.") }.sorted()
-        if !extra.isEmpty { problems.append("unexpected tensors: \(extra.prefix(8).joined(separator: ", "))\(extra.count > 8 ? ", ..." : "")") }
-        guard problems.isEmpty else {
-            throw ResNet50.LoadError(description: "not an EfficientNet-\(variant.rawValue.capitalized) state dict: "
-                                     + problems.prefix(12).joined(separator: "; "))
-        }
+        try StateDictCheck.check(stateDict, shapes: Self.stateDictShapes(variant),
+                                 network: "an EfficientNet-\(variant.rawValue.capitalized)",
+                                 optional: { $0.hasSuffix("num_batches_tracked") }, tolerated: { $0.hasPrefix("_fc.") })
         typealias Layer = NativeMobileNet.Layer
         func layer(_ conv: String, bn: String, stride: Int, depthwise: Bool, activation: Int32, residualFrom: Int? = nil) -> Layer {
             let w = stateDict[conv + ".weight"]!

@@ -44,17 +44,8 @@ public final class ResNet50: Sendable {
     /// Builds the network from a state dict; refuses missing, extra or mis-shaped tensors, naming them.
     /// `fc.*` may be absent (the embedding does not use it).
     public init(stateDict: [String: Tensor]) throws {
-        var problems: [String] = []
-        let expected = Dictionary(uniqueKeysWithValues: Self.stateDictShapes.map { ($0.name, $0.shape) })
-        for (name, shape) in Self.stateDictShapes where !name.hasPrefix("fc.") && !name.hasSuffix("num_batches_tracked") {
-            guard let t = stateDict[name] else { problems.append("missing \(name)"); continue }
-            if t.shape != shape { problems.append("\(name) has shape \(t.shape), expected \(shape)") }
-        }
-        let extra = stateDict.keys.filter { expected[$0] == nil }.sorted()
-        if !extra.isEmpty { problems.append("unexpected tensors: \(extra.prefix(8).joined(separator: ", "))\(extra.count > 8 ? ", ..." : "")") }
-        guard problems.isEmpty else {
-            throw LoadError(description: "not a torchvision ResNet50 state dict: " + problems.prefix(12).joined(separator: "; "))
-        }
+        try StateDictCheck.check(stateDict, shapes: Self.stateDictShapes, network: "a torchvision ResNet50",
+                                 optional: { $0.hasPrefix("fc.") || $0.hasSuffix("num_batches_tracked") })
         func conv(_ name: String, bn: String, stride: Int, pad: Int) -> NativeResNet.Convolution {
             let w = stateDict[name + ".weight"]!
             let (cout, cin, k) = (w.shape[0], w.shape[1], w.shape[2])

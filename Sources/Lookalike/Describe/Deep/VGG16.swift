@@ -53,18 +53,8 @@ public final class VGG16: Sendable {
 
     /// Any width (tests run a narrow VGG16 of the same layout: the full one's seeded weights are 0.5 GB).
     init(stateDict: [String: Tensor], width: Int, fc: Int) throws {
-        let shapes = Self.stateDictShapes(width: width, fc: fc)
-        var problems: [String] = []
-        for (name, shape) in shapes where !name.hasPrefix("classifier.3") && !name.hasPrefix("classifier.6") {
-            guard let t = stateDict[name] else { problems.append("missing \(name)"); continue }
-            if t.shape != shape { problems.append("\(name) has shape \(t.shape), expected \(shape)") }
-        }
-        let known = Set(shapes.map(\.name))
-        let extra = stateDict.keys.filter { !known.contains($0) }.sorted()
-        if !extra.isEmpty { problems.append("unexpected tensors: \(extra.prefix(8).joined(separator: ", "))\(extra.count > 8 ? ", ..." : "")") }
-        guard problems.isEmpty else {
-            throw ResNet50.LoadError(description: "not a torchvision VGG16 state dict: " + problems.prefix(12).joined(separator: "; "))
-        }
+        try StateDictCheck.check(stateDict, shapes: Self.stateDictShapes(width: width, fc: fc), network: "a torchvision VGG16",
+                                 optional: Self.unused)
         // Layers for the engine: each convolution (ReLU fused), and a 2x2 max pool after each stage.
         var layers: [NativeMobileNet.Layer] = []
         var index = 0, cin = 3
@@ -111,9 +101,11 @@ public final class VGG16: Sendable {
     /// variance 1/fan_in, biases 0.2(2u - 1)), fc2 and the classes skipped; `Scripts/make_vgg16_goldens.py` makes
     /// the same in PyTorch.
     public static func seededStateDict(width: Int = 64, fc: Int = 4096, seed: UInt64 = 2026) -> [String: Tensor] {
-        SeededWeights.stateDict(stateDictShapes(width: width, fc: fc).filter { !$0.name.hasPrefix("classifier.3") && !$0.name.hasPrefix("classifier.6") },
-                                seed: seed)
+        SeededWeights.stateDict(stateDictShapes(width: width, fc: fc).filter { !unused($0.name) }, seed: seed)
     }
+
+    /// fc2 and the class layer: in every checkpoint, read by nothing here.
+    static func unused(_ name: String) -> Bool { name.hasPrefix("classifier.3") || name.hasPrefix("classifier.6") }
 
     /// fc1 after its ReLU for one 3 x 224 x 224 input (CHW, `ImageNetInput`), not normalised.
     public func embed(_ input: [Float], threads: Int = ResNet50.defaultThreads) -> [Float] {
