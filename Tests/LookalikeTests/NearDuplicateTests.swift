@@ -252,6 +252,17 @@ extension CommandLineTests {
         XCTAssertEqual(refused.status, 64)
         XCTAssertTrue(refused.stderr.contains("graph"), refused.stderr)
         XCTAssertEqual(try run(["group", "--verify-orb", "--verify", folder]).status, 64)
+        // A truncated JPEG read mid-folder by the same worker: named, exit 1, the others' keypoints and groups intact.
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("lookalike-orb-\(UUID().uuidString)")
+        try FileManager.default.copyItem(atPath: folder, toPath: copy.path)
+        defer { try? FileManager.default.removeItem(at: copy) }
+        let good = try run(["group", "--verify-orb", "--method", "colour", "--jobs", "1", "--format", "csv", copy.path])
+        try FileManager.default.copyItem(atPath: FixturePaths.image("broken/truncated.jpg"),
+                                         toPath: copy.appendingPathComponent("p05-broken.jpg").path)
+        let past = try run(["group", "--verify-orb", "--method", "colour", "--jobs", "1", "--format", "csv", copy.path])
+        XCTAssertEqual(past.status, 1, past.stderr)
+        XCTAssertTrue(past.stderr.contains("p05-broken.jpg"), past.stderr)
+        XCTAssertEqual(past.stdout, good.stdout)
         let off = try run(["group", "--no-verify-orb", "--method", "colour", "--format", "json", folder])
         XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(off.stdout.utf8)) as! [String: Any])["method"] as? String, "colour")
     }

@@ -154,3 +154,63 @@ extension CommandLineTests {
         XCTAssertFalse(left.contains { $0.contains(".partial-") }, "\(left)")
     }
 }
+
+extension CommandLineTests {
+    /// A real kill half-way (SIGKILL once the checkpoint holds records): the next run finishes, reuses what the
+    /// killed one described, and writes what a clean run writes; no partial output is left.
+    func testNeighboursKilledHalfWayRestartsFromItsCheckpoint() throws {
+        let root = try makeNeighbourFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let folders = [root.appendingPathComponent("a").path, root.appendingPathComponent("b").path]
+        let clean = root.appendingPathComponent("clean.tsv").path, out = root.appendingPathComponent("out.tsv").path
+        // The mask method is slow enough in a debug build to be caught half-way.
+        XCTAssertEqual(try run(["neighbours", "-k", "3", "--method", "mask", "--out", clean] + folders).status, 0)
+        let p = Process()
+        p.executableURL = FixturePaths.repositoryRoot.appendingPathComponent(".build/debug/lookalike")
+        p.arguments = ["neighbours", "-k", "3", "--method", "mask", "--jobs", "1", "--out", out] + folders
+        p.standardInput = FileHandle.nullDevice
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let checkpoint = out + ".lookalike-mask-0.ckpt"
+        let deadline = Date().addingTimeInterval(20)
+        var size = 0
+        while p.isRunning && Date() < deadline {
+            size = ((try? FileManager.default.attributesOfItem(atPath: checkpoint))?[.size] as? Int) ?? 0
+            if size > 2_000 { break }
+            usleep(5_000)
+        }
+        let killed = p.isRunning
+        XCTAssertTrue(killed, "the run should still be describing when its checkpoint holds its first records")
+        if killed { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        if killed { XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no output from a killed run") }
+        let again = try run(["neighbours", "-k", "3", "--method", "mask", "--out", out] + folders)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        if killed {
+            let reused = again.stderr.split(separator: ";").last.flatMap { Int($0.split(separator: " ").first ?? "") } ?? 0
+            XCTAssertGreaterThan(reused, 0, again.stderr)
+            XCTAssertLessThan(reused, 24, again.stderr)
+        }
+        XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), try String(contentsOfFile: clean, encoding: .utf8))
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: root.path).contains { $0.contains(".partial-") })
+    }
+
+    /// The same file reached twice (a folder named twice, a file inside it, a symbolic link to it) is listed once.
+    func testNeighboursListEachFileOnceHoweverItIsReached() throws {
+        let root = try makeNeighbourFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let a = root.appendingPathComponent("a")
+        let first = try FileManager.default.contentsOfDirectory(atPath: a.path).sorted()[0]
+        try FileManager.default.createSymbolicLink(atPath: root.appendingPathComponent("link.jpg").path,
+                                                   withDestinationPath: a.appendingPathComponent(first).path)
+        let once = try run(["neighbours", "-k", "2", "--method", "dhash", "--out", root.appendingPathComponent("1.tsv").path, a.path])
+        let twice = try run(["neighbours", "-k", "2", "--method", "dhash", "--out", root.appendingPathComponent("2.tsv").path,
+                             a.path, a.path, a.appendingPathComponent(first).path, root.appendingPathComponent("link.jpg").path])
+        XCTAssertEqual(once.status, 0, once.stderr)
+        XCTAssertEqual(twice.status, 0, twice.stderr)
+        XCTAssertTrue(twice.stderr.contains("reach a file already listed"), twice.stderr)
+        XCTAssertEqual(try String(contentsOfFile: root.appendingPathComponent("2.tsv").path, encoding: .utf8),
+                       try String(contentsOfFile: root.appendingPathComponent("1.tsv").path, encoding: .utf8))
+    }
+}
