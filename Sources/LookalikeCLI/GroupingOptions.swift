@@ -110,6 +110,7 @@ struct GroupingOptions: ParsableArguments {
             let (chosen, made, fellBack) = GroupingPlan.productDefault(settings: methods.settings,
                                                                pooling: methods.settingsOptions.pooling,
                                                                focus: methods.settingsOptions.focus,
+                                                               keypoints: verifyOrb,
                                                                keep: KeepPolicy(parsing: keep)!, seed: seed)
             if let fellBack { console.error("group: \(fellBack)") }
             if cluster != nil || threshold != nil || k != nil || resolution != nil || rerank || cascade != nil {

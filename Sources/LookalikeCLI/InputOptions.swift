@@ -105,9 +105,11 @@ func finish(processed: Int, failed: Int, console: Console, verb: String) throws 
 }
 
 /// Describes every image of a labelled set, each failure named on stderr (and kept for the summary).
-func describeLabelled(_ set: LabelSet, methods: [any DescriptorMethod], jobs: Int, console: Console) -> LabelledDescriptors {
+func describeLabelled(_ set: LabelSet, methods: [any DescriptorMethod], jobs: Int, keypoints: Bool = false,
+                      console: Console) -> LabelledDescriptors {
     var progress = ProgressBar(total: set.paths.count, console: console)
-    let described = set.describe(methods: methods, workers: jobs, observe: { progress.report($0, console: console) })
+    let described = set.describe(methods: methods, workers: jobs, keypoints: keypoints,
+                                 observe: { progress.report($0, console: console) })
     progress.finish()
     reportStoreReuse(methods, console: console)
     return described

@@ -34,6 +34,9 @@ struct TuneCommand: ParsableCommand {
     @Flag(help: "k-reciprocal re-ranking before clustering, as `group --rerank` (thresholds then in Jaccard distance).")
     var rerank = false
 
+    @Flag(name: .customLong("verify-orb"), help: "Re-score the k-nearest pairs by ORB + RANSAC inliers, as `group --verify-orb` (graph and seed rules).")
+    var verifyOrb = false
+
     @Option(help: "Folds of products for cross-validation (2: choose on half the products, score on the other half).")
     var folds: Int = 2
 
@@ -50,12 +53,17 @@ struct TuneCommand: ParsableCommand {
         guard !labels.isEmpty else { throw ValidationError("give at least one labels.csv") }
         _ = try methods.single(or: "phash")
         guard jobs > 0 else { throw ValidationError("--jobs must be positive") }
+        if verifyOrb, let rules = try? parseRules(cluster), rules.contains(where: { $0 != .graph && $0 != .seed }) {
+            throw ValidationError("--verify-orb re-scores k-nearest pairs: use it with --cluster graph or seed")
+        }
     }
 
     /// The plan for one rule (its grid and units come from the catalog).
     func plan(_ rule: ClusteringRule) throws -> GroupingPlan {
-        GroupingPlan(methods: try methods.single(or: "phash"), settings: methods.settings,
-                     weights: try methods.parsedWeights(), rule: rule, rerank: rerank)
+        var plan = GroupingPlan(methods: try methods.single(or: "phash"), settings: methods.settings,
+                                weights: try methods.parsedWeights(), rule: rule, rerank: rerank)
+        if verifyOrb { plan.keypointAdjustment = KeypointAdjustedIndex.Settings() }
+        return plan
     }
 
     func run() throws {
@@ -67,7 +75,7 @@ struct TuneCommand: ParsableCommand {
         let entries = try methods.single(or: "phash")
         let rules = try parseRules(cluster)
         let made = try makeMethods(entries, methods.settings, console: console)
-        let described = describeLabelled(set, methods: made, jobs: jobs, console: console)
+        let described = describeLabelled(set, methods: made, jobs: jobs, keypoints: verifyOrb, console: console)
         let kept = described.labels
         guard kept.count > 1 else { throw ExitStatus.noneProcessed }
         console.out("# \(kept.count) images, \(Set(kept).count) products, \(folds)-fold cross-validation over products, \(repeats) random splits\n")
@@ -75,7 +83,7 @@ struct TuneCommand: ParsableCommand {
         var best: (GroupingSetting, Double, Double)?
         for rule in rules {
             let plan = try self.plan(rule)
-            let tuner = Tuner(plan: plan, descriptorSets: described.descriptorSets, labels: kept)
+            let tuner = Tuner(plan: plan, descriptorSets: described.descriptorSets, labels: kept, features: described.keypoints)
             let candidates = Tuner.candidates(rule: rule, plan: plan)
             let outcomes = (1...max(1, repeats)).map { tuner.tune(candidates: candidates, folds: folds, seed: UInt64($0)) }
             let heldOut = outcomes.flatMap { $0.folds.map(\.heldOutF1) }
@@ -120,7 +128,7 @@ struct TuneCommand: ParsableCommand {
         for path in labels {
             let set: LabelSet
             do { set = try LabelSet(csvAt: path) } catch { console.error("\(error)"); failed += 1; continue }
-            let described = describeLabelled(set, methods: made, jobs: jobs, console: console)
+            let described = describeLabelled(set, methods: made, jobs: jobs, keypoints: verifyOrb, console: console)
             processed += described.labels.count
             failed += described.failures.count
             guard described.labels.count > 1 else { continue }
@@ -132,19 +140,23 @@ struct TuneCommand: ParsableCommand {
             throw ExitStatus.noneProcessed
         }
         console.out("# \(entries.map(\.name).joined(separator: "+")): one setting for \(sets.count) sets (best mean pairwise F1); "
-                    + "'left out': the setting chosen on the other sets, scored on this one\n")
-        console.out("rule        set                        own best (threshold)             shared  left out (setting chosen on the others)\n")
+                    + "'left out': the setting chosen on the other sets, scored on this one; 'cross-validated': "
+                    + "the shared setting chosen on \(folds - 1) of \(folds) folds of every set's products, scored on the fold held out, "
+                    + "\(repeats) random splits\n")
+        console.out("rule        set                        own best (threshold)             shared  left out (chosen on the others)  cross-validated\n")
         var best: (GroupingSetting, Double, Double)?
         for rule in rules {
             let plan = try self.plan(rule)
-            let tuners = sets.map { Tuner(plan: plan, descriptorSets: $0.descriptorSets, labels: $0.labels) }
+            let tuners = sets.map { Tuner(plan: plan, descriptorSets: $0.descriptorSets, labels: $0.labels, features: $0.keypoints) }
             let candidates = Tuner.candidates(rule: rule, plan: plan)
             let shared = SharedTuning(candidates: candidates, scores: tuners.map { $0.scores(candidates) })
+            let crossValidated = SharedTuning.crossValidated(tuners, candidates: candidates, folds: folds, repeats: repeats)
             for (s, result) in shared.sets.enumerated() {
                 console.out(rule.rawValue.padded(11) + " " + names[s].padded(26)
                     + String(format: " %.3f", result.ownF1) + (" (" + Self.describe(result.own) + ")").padded(26)
                     + String(format: "   %.3f   %.3f", result.sharedF1, result.leftOutF1)
-                    + " (" + Self.describe(result.leftOut) + ")\n")
+                    + (" (" + Self.describe(result.leftOut) + ")").padded(24)
+                    + String(format: " %.3f", crossValidated[s]) + "\n")
             }
             let leftOutMean = shared.sets.map(\.leftOutF1).reduce(0, +) / Double(shared.sets.count)
             console.out(rule.rawValue.padded(11) + " " + "mean".padded(26)

@@ -190,6 +190,14 @@ extension CommandLineTests {
         let saved = try GroupingProfile.read(profile)
         XCTAssertEqual(saved.labels, files.joined(separator: ","))
         XCTAssertEqual(saved.crossValidatedF1, 1, "the eight orientations group alone on either set")
+        XCTAssertTrue(tune.stdout.contains("cross-validated"), tune.stdout)
+        // ORB re-scoring as group --verify-orb: the eight orientations share every keypoint.
+        let orb = try run(["tune", "--cluster", "graph", "--verify-orb", "--method", "colour"] + files)
+        XCTAssertEqual(orb.status, 0, orb.stderr)
+        XCTAssertTrue(orb.stdout.contains("graph"), orb.stdout)
+        let refused = try run(["tune", "--cluster", "components", "--verify-orb", files[0]])
+        XCTAssertEqual(refused.status, 64)
+        XCTAssertTrue(refused.stderr.contains("--verify-orb"), refused.stderr)
     }
 }
 

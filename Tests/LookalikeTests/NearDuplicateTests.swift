@@ -239,6 +239,31 @@ extension NearDuplicateTests {
     }
 }
 
+extension NearDuplicateTests {
+    /// Tuning's folds re-score subsets of one collection: checks are shared by the items' ids, not positions.
+    func testSubsetIndexesShareChecksByIdAndGiveAFreshIndexsDistances() {
+        // 0, 1: a picture and its 5% crop; 2, 3: another picture and its crop.
+        let pictures = [picture(seed: 21), edit("crop-5%", picture(seed: 21)), picture(seed: 22), edit("crop-5%", picture(seed: 22))]
+        let features = pictures.map { ORBFeatures($0.luma) }
+        let vectors: [[Float]] = [[1, 0, 0, 0], [0.8, 0.6, 0, 0], [0.6, 0, 0.8, 0], [0.5, 0, 0.6, 0.624]]
+        let checks = PairChecks()
+        _ = KeypointAdjustedIndex(base: DescriptorSearch.index(vectors.map(Descriptor.vector)), features: features,
+                                  workers: 1, checked: checks, ids: [0, 1, 2, 3]).nearest(k: 3)
+        let subset = [1, 2, 3]
+        let base = DescriptorSearch.index(subset.map { Descriptor.vector(vectors[$0]) })
+        let fresh = KeypointAdjustedIndex(base: base, features: subset.map { features[$0] }, workers: 1)
+        let shared = KeypointAdjustedIndex(base: base, features: subset.map { features[$0] }, workers: 1, checked: checks, ids: subset)
+        XCTAssertEqual(fresh.nearest(k: 2), shared.nearest(k: 2))
+        for i in 0..<3 { for j in 0..<3 { XCTAssertEqual(fresh.distance(i, j), shared.distance(i, j)) } }
+        // Answered from the checks made over the whole collection: without features the crop pair is still pulled in.
+        let blind = KeypointAdjustedIndex(base: base, features: [nil, nil, nil], workers: 1, checked: checks, ids: subset)
+        _ = blind.nearest(k: 2)
+        XCTAssertLessThan(blind.distance(1, 2), base.distance(1, 2))
+        XCTAssertEqual(blind.distance(1, 2), fresh.distance(1, 2))
+        XCTAssertEqual(blind.distance(0, 1), base.distance(0, 1))
+    }
+}
+
 extension CommandLineTests {
     func testGroupVerifyOrbRescoresProductGroupingAndNeedsTheGraphRule() throws {
         let folder = FixturePaths.repositoryRoot.appendingPathComponent("Fixtures/products/images").path

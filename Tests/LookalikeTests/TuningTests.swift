@@ -4,14 +4,14 @@ import XCTest
 
 final class TuningTests: XCTestCase {
     /// 8 products x 4 copies: copies within 3 bits of their product, products 20+ bits apart.
-    func planted() -> ([Descriptor], [String]) {
-        var rng = SplitMix64(seed: 21)
+    func planted(toggles: Int = 3, seed: UInt64 = 21) -> ([Descriptor], [String]) {
+        var rng = SplitMix64(seed: seed)
         var descriptors: [Descriptor] = [], labels: [String] = []
         for p in 0..<8 {
             let base = (0..<64).map { _ in rng.next() & 1 == 1 }
             for _ in 0..<4 {
                 var copy = base
-                for _ in 0..<3 { copy[Int(rng.next() % 64)].toggle() }
+                for _ in 0..<toggles { copy[Int(rng.next() % 64)].toggle() }
                 descriptors.append(.bits(PerceptualHash(bits: copy)))
                 labels.append("product-\(p)")
             }
@@ -48,6 +48,28 @@ final class TuningTests: XCTestCase {
         XCTAssertEqual(shared.sets[0].leftOutF1, 0.1)
         XCTAssertEqual(shared.sets[1].leftOut.threshold, 1)
         XCTAssertEqual(shared.sets[1].leftOutF1, 0.7)
+    }
+
+    func testSharedCrossValidationChoosesOnEverySetsTrainingFoldsAndScoresTheHeldOutOnes() {
+        // Set 0's copies are within 3 bits of their product, set 1's within 6: a threshold chosen on set 0 alone
+        // is too tight for set 1; one chosen on both sets' training folds fits both.
+        let (a, aLabels) = planted(), (b, bLabels) = planted(toggles: 6, seed: 22)
+        let tuners = [Tuner(descriptorSets: [a], units: [1], labels: aLabels),
+                      Tuner(descriptorSets: [b], units: [1], labels: bLabels)]
+        let candidates = (0...30).map { GroupingSetting(rule: .components, threshold: Float($0)) }
+        let alone = tuners[0].tune(candidates: candidates, folds: 2, seed: 1).folds[0].setting
+        let aloneOnSet1 = tuners[1].scores([alone])[0]
+        XCTAssertLessThan(aloneOnSet1, 0.9, "set 0's own choice must not fit set 1, or this test shows nothing")
+        let crossValidated = SharedTuning.crossValidated(tuners, candidates: candidates, folds: 2, repeats: 3)
+        XCTAssertEqual(crossValidated[0], 1)
+        // A held-out product's copies may sit a bit farther apart than any training product's: near 1, not always 1.
+        XCTAssertGreaterThan(crossValidated[1], 0.95)
+        // Folds hold whole products, and every image once.
+        for tuner in tuners {
+            let folds = tuner.folds(2, seed: 7)
+            XCTAssertEqual(folds.flatMap { $0 }.sorted(), Array(tuner.labels.indices))
+            XCTAssertTrue(Set(folds[0].map { tuner.labels[$0] }).isDisjoint(with: folds[1].map { tuner.labels[$0] }))
+        }
     }
 
     func testEachMethodFamilyHasItsOwnDefaults() {

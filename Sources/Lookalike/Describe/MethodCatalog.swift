@@ -118,18 +118,26 @@ public enum MethodCatalog {
         public let weights: [Float]
         public let pooling: EfficientNetLite.Pooling
         public let focus: MethodSettings.Focus
-        /// The graph rule's setting for this fusion (chosen with `tune` on seed + grocery together).
+        /// The graph rule's setting for this fusion without ORB re-scoring (chosen with `tune` on seed + grocery
+        /// together).
         public let grouping: ProductGrouping
         /// The best method that needs no weights.
         public let fallback: String
-        /// Whether the graph's k-nearest pairs are re-scored by ORB inliers (`--verify-orb`; measured in the README).
-        public let keypoints: Bool
+        /// The graph rule's setting when the k-nearest pairs are re-scored by ORB inliers (`--verify-orb`), which
+        /// the default does; nil: no re-scoring by default. Chosen with `tune --verify-orb` on both sets (README).
+        public let keypoints: ProductGrouping?
+
+        /// The setting for the default with or without ORB re-scoring.
+        public func grouping(keypoints withKeypoints: Bool) -> ProductGrouping {
+            withKeypoints ? keypoints ?? grouping : grouping
+        }
     }
 
     public static let productDefault = ProductDefault(methods: ["effnet-lite0", "colour"], weights: [1, 0.4],
                                                       pooling: .gem, focus: .product,
                                                       grouping: ProductGrouping(cutoff: 0.8, k: 10, resolution: 2),
-                                                      fallback: "mask", keypoints: true)
+                                                      fallback: "mask",
+                                                      keypoints: ProductGrouping(cutoff: 0.8, k: 20, resolution: 2))
 
     /// The graph rule's default for one method or several fused.
     public static func productGrouping(_ entries: [Entry], _ settings: MethodSettings) -> ProductGrouping {

@@ -31,11 +31,8 @@ public struct ComparisonRun {
         let made = methods.made, columns = methods.columns, kept = methods.kept
         let clock = DescriptionClock(methods: made.count)
         // ORB features from the same decoding, when a contender re-scores its pairs with them (`--verify-orb`).
-        let keypoints: KeypointCollector? = kept.contains { $0.plan.keypointAdjustment != nil } ? KeypointCollector() : nil
-        var visit: (@Sendable (Int, ImageSample) -> Void)? = nil
-        if let keypoints { visit = { i, sample in keypoints.add(i, sample) } }
-        let described = labels.describe(methods: made, workers: workers, clock: clock, visit: visit, observe: observe)
-        let position = Dictionary(labels.paths.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let described = labels.describe(methods: made, workers: workers, clock: clock,
+                                        keypoints: kept.contains { $0.plan.keypointAdjustment != nil }, observe: observe)
         let totals = clock.totals
         let comparison = Comparison(
             described: described, contenders: kept,
@@ -44,7 +41,7 @@ public struct ComparisonRun {
             decodeSeconds: totals.decoded > 0 ? totals.decode / Double(totals.decoded) : nil,
             explanations: described.labels.indices.map { i in explanation(made, made.indices.map { described.descriptorSets[$0][i] }) },
             examples: examples, workers: workers,
-            keypoints: keypoints.map { collector in described.paths.map { path in position[path].flatMap { collector.take($0) } } })
+            keypoints: described.keypoints)
         return Outcome(comparison: comparison, skipped: methods.skipped, failures: described.failures, methods: made)
     }
 }

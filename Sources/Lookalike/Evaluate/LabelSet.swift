@@ -129,13 +129,28 @@ public struct LabelledDescriptors: Sendable {
     /// The files the records came from, in the same order.
     public let paths: [String]
     public let failures: [ImageFailure]
+    /// Each record's ORB features (`KeypointAdjustedIndex.features`), when asked for; nil where none were made.
+    public var keypoints: [ORBFeatures?]? = nil
 }
 
 extension LabelSet {
     /// Describes every image with `methods`; `observe` sees each outcome in order (progress, messages).
     /// With `clock`, decoding and each method are timed into it.
+    /// With `keypoints`, each image's ORB features for `--verify-orb` are made from the same decoding.
     public func describe(methods: [any DescriptorMethod], workers: Int, clock: DescriptionClock? = nil,
-                         visit: (@Sendable (Int, ImageSample) -> Void)? = nil,
+                         keypoints: Bool = false,
+                         observe: (FileOutcome) -> Void = { _ in }) -> LabelledDescriptors {
+        guard keypoints else { return describe(methods: methods, workers: workers, clock: clock, visit: nil, observe: observe) }
+        let collector = KeypointCollector()
+        var described = describe(methods: methods, workers: workers, clock: clock,
+                                 visit: { i, sample in collector.add(i, sample) }, observe: observe)
+        let position = Dictionary(paths.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        described.keypoints = described.paths.map { position[$0].flatMap { collector.take($0) } }
+        return described
+    }
+
+    public func describe(methods: [any DescriptorMethod], workers: Int, clock: DescriptionClock? = nil,
+                         visit: (@Sendable (Int, ImageSample) -> Void)?,
                          observe: (FileOutcome) -> Void = { _ in }) -> LabelledDescriptors {
         var sets: [[Descriptor]] = Array(repeating: [], count: methods.count)
         var labels: [String] = [], views: [String] = [], described: [String] = [], failures: [ImageFailure] = []

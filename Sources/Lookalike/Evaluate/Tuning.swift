@@ -20,6 +20,10 @@ public struct Tuner {
     public let labels: [String]
     /// k-reciprocal re-ranking before clustering, as `group --rerank` does.
     public let rerank: Bool
+    /// `group --verify-orb`: each image's ORB features, and the re-scoring of k-nearest pairs by them. Pairs are
+    /// checked once for all folds and settings.
+    public var keypoints: (features: [ORBFeatures?], settings: KeypointAdjustedIndex.Settings)?
+    private let checked = PairChecks()
 
     public init(descriptorSets: [[Descriptor]], units: [Float], weights: [Float]? = nil, labels: [String],
                 rerank: Bool = false) {
@@ -30,9 +34,11 @@ public struct Tuner {
         self.rerank = rerank
     }
 
-    /// A plan's methods, weights and re-ranking over descriptors already made.
-    public init(plan: GroupingPlan, descriptorSets: [[Descriptor]], labels: [String]) {
+    /// A plan's methods, weights, re-ranking and keypoint re-scoring (when `features` are given) over descriptors
+    /// already made.
+    public init(plan: GroupingPlan, descriptorSets: [[Descriptor]], labels: [String], features: [ORBFeatures?]? = nil) {
         self.init(descriptorSets: descriptorSets, units: plan.units, weights: plan.weights, labels: labels, rerank: plan.rerank)
+        if let settings = plan.keypointAdjustment, let features { keypoints = (features, settings) }
     }
 
     /// Every setting a tuner tries for `rule`: each threshold of the plan's grid; the graph rule also tries k in
@@ -53,7 +59,11 @@ public struct Tuner {
     /// Pairwise F1 of each setting on the images in `subset`; the neighbour index is built once for all.
     func scores(_ settings: [GroupingSetting], subset: [Int]) -> [Double] {
         let sets = descriptorSets.map { d in subset.map { d[$0] } }
-        let index = DescriptorSearch.index(sets, units: units, weights: weights, rerank: rerank)
+        var index = DescriptorSearch.index(sets, units: units, weights: weights, rerank: rerank)
+        if let keypoints {
+            index = KeypointAdjustedIndex(base: index, features: subset.map { keypoints.features[$0] },
+                                          settings: keypoints.settings, checked: checked, ids: subset)
+        }
         let subsetLabels = subset.map { labels[$0] }
         return settings.map { setting in
             let clusters = Clusterer(rule: setting.clusteringRule, threshold: setting.threshold, graph: setting.graph)
@@ -73,21 +83,25 @@ public struct Tuner {
         scores(candidates, subset: Array(labels.indices))
     }
 
+    /// Images dealt into folds by product (not by image), in a seeded order: each fold's image positions.
+    public func folds(_ count: Int, seed: UInt64) -> [[Int]] {
+        var products = Array(Set(labels)).sorted()
+        var rng = SplitMix64(seed: seed)
+        for i in stride(from: products.count - 1, to: 0, by: -1) { products.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+        let foldCount = max(2, min(count, products.count))
+        var foldOf: [String: Int] = [:]
+        for (n, p) in products.enumerated() { foldOf[p] = n % foldCount }
+        return (0..<foldCount).map { f in labels.indices.filter { foldOf[labels[$0]] == f } }
+    }
+
     public func tune(candidates: [GroupingSetting], folds: Int, seed: UInt64 = 1) -> Outcome {
         precondition(!candidates.isEmpty)
         let all = Array(labels.indices)
         let (setting, inSample) = best(candidates, subset: all)
-        // Deal products (not images) into folds, in a seeded order.
-        var products = Array(Set(labels)).sorted()
-        var rng = SplitMix64(seed: seed)
-        for i in stride(from: products.count - 1, to: 0, by: -1) { products.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
-        let foldCount = max(2, min(folds, products.count))
-        var foldOf: [String: Int] = [:]
-        for (n, p) in products.enumerated() { foldOf[p] = n % foldCount }
         var results: [(GroupingSetting, Double)] = []
-        for f in 0..<foldCount {
-            let train = all.filter { foldOf[labels[$0]] != f }
-            let test = all.filter { foldOf[labels[$0]] == f }
+        for test in self.folds(folds, seed: seed) {
+            let held = Set(test)
+            let train = all.filter { !held.contains($0) }
             guard !train.isEmpty, !test.isEmpty else { continue }
             let (chosen, _) = best(candidates, subset: train)
             results.append((chosen, scores([chosen], subset: test)[0]))
@@ -139,5 +153,34 @@ public struct SharedTuning {
             return SetResult(own: candidates[own], ownF1: scores[s][own], sharedF1: scores[s][chosen],
                              leftOut: candidates[leftOut], leftOutF1: scores[s][leftOut])
         }
+    }
+}
+
+extension SharedTuning {
+    /// Held-out F1 of the shared setting, per set: each set's products are dealt into folds; the setting with the
+    /// best mean F1 over every set's other folds is scored on each set's held-out fold (all sets' fold f held out
+    /// at once). `repeats` seeded splits; every held-out score of a set is averaged. No product that helped choose
+    /// is scored, in any set.
+    public static func crossValidated(_ tuners: [Tuner], candidates: [GroupingSetting], folds: Int, repeats: Int) -> [Double] {
+        var heldOut = [[Double]](repeating: [], count: tuners.count)
+        for r in 1...max(1, repeats) {
+            let dealt = tuners.map { $0.folds(folds, seed: UInt64(r)) }
+            for f in 0..<(dealt.map(\.count).min() ?? 0) {
+                let trains = tuners.indices.map { s in
+                    let test = Set(dealt[s][f])
+                    return tuners[s].labels.indices.filter { !test.contains($0) }
+                }
+                let trainScores = tuners.indices.map { tuners[$0].scores(candidates, subset: trains[$0]) }
+                var chosen = 0, bestMean = -1.0
+                for c in candidates.indices {
+                    let mean = trainScores.map { $0[c] }.reduce(0, +) / Double(tuners.count)
+                    if mean > bestMean + 1e-12 { (chosen, bestMean) = (c, mean) }
+                }
+                for s in tuners.indices where !dealt[s][f].isEmpty {
+                    heldOut[s].append(tuners[s].scores([candidates[chosen]], subset: dealt[s][f])[0])
+                }
+            }
+        }
+        return heldOut.map { $0.isEmpty ? 0 : $0.reduce(0, +) / Double($0.count) }
     }
 }

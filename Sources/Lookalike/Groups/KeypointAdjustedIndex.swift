@@ -52,29 +52,31 @@ public struct KeypointAdjustedIndex: NeighbourIndex {
     let features: [ORBFeatures?]
     let settings: Settings
     let workers: Int
-    /// Inliers and the fewer keypoints of each checked pair (key i * count + j, i < j).
+    /// Inliers and the fewer keypoints of each checked pair, keyed by the items' ids (`ids`, or their positions).
     private let checked: PairChecks
+    /// Each item's id in `checked`: subsets of one collection (tuning's folds) share the pairs already checked.
+    private let ids: [Int]?
 
-    public init(base: any NeighbourIndex, features: [ORBFeatures?], settings: Settings = Settings(), workers: Int? = nil) {
-        precondition(features.count == base.count)
+    /// `checked` and `ids`: a cache shared by indexes over subsets of one collection, item i being `ids[i]` there.
+    public init(base: any NeighbourIndex, features: [ORBFeatures?], settings: Settings = Settings(), workers: Int? = nil,
+                checked: PairChecks = PairChecks(), ids: [Int]? = nil) {
+        precondition(features.count == base.count && (ids == nil || ids!.count == base.count))
         self.base = base
         self.features = features
         self.settings = settings
         self.workers = max(1, workers ?? Parallel.defaultWorkers)
-        checked = PairChecks()
-    }
-
-    private init(base: any NeighbourIndex, features: [ORBFeatures?], settings: Settings, workers: Int, checked: PairChecks) {
-        self.base = base
-        self.features = features
-        self.settings = settings
-        self.workers = workers
         self.checked = checked
+        self.ids = ids
     }
 
     /// The same index and checks under other settings (tuning re-scores without checking pairs again).
     public func with(settings: Settings) -> KeypointAdjustedIndex {
-        KeypointAdjustedIndex(base: base, features: features, settings: settings, workers: workers, checked: checked)
+        KeypointAdjustedIndex(base: base, features: features, settings: settings, workers: workers, checked: checked, ids: ids)
+    }
+
+    private func key(_ i: Int, _ j: Int) -> PairChecks.Key {
+        let a = ids?[i] ?? i, b = ids?[j] ?? j
+        return PairChecks.Key(first: min(a, b), second: max(a, b))
     }
 
     public var count: Int { base.count }
@@ -82,7 +84,7 @@ public struct KeypointAdjustedIndex: NeighbourIndex {
 
     public func distance(_ i: Int, _ j: Int) -> Float {
         let d = base.distance(i, j)
-        guard let (inliers, fewer) = checked.get(min(i, j) * count + max(i, j)) else { return d }
+        guard let (inliers, fewer) = checked.get(key(i, j)) else { return d }
         return d * settings.factor(inliers: inliers, fewerKeypoints: fewer)
     }
 
@@ -91,15 +93,17 @@ public struct KeypointAdjustedIndex: NeighbourIndex {
     /// The base index's k nearest of each image, each pair's distance adjusted by its ORB check, re-sorted.
     public func nearest(k: Int) -> [[Neighbour]] {
         let lists = base.nearest(k: k)
+        // Each unchecked pair once, as positions (i < j), in a fixed order.
         var wanted = Set<Int>()
         for (i, list) in lists.enumerated() { for nb in list { wanted.insert(min(i, nb.index) * count + max(i, nb.index)) } }
-        let keys = wanted.subtracting(checked.keys()).sorted()
-        let results = Parallel.mapChunks(count: keys.count, workers: workers) { range in
-            range.map { r -> (Int, (Int, Int))? in
-                let key = keys[r], i = key / count, j = key % count
+        let done = checked.keys()
+        let pairs = wanted.sorted().filter { !done.contains(key($0 / count, $0 % count)) }
+        let results = Parallel.mapChunks(count: pairs.count, workers: workers) { range in
+            range.map { r -> (PairChecks.Key, (Int, Int))? in
+                let i = pairs[r] / count, j = pairs[r] % count
                 guard let a = features[i], let b = features[j] else { return nil }
                 let check = ORBCheck(a, b)
-                return (key, (check.inlierCount, min(a.keypoints.count, b.keypoints.count)))
+                return (key(i, j), (check.inlierCount, min(a.keypoints.count, b.keypoints.count)))
             }
         }.flatMap { $0 }
         checked.add(results.compactMap { $0 })
@@ -110,10 +114,13 @@ public struct KeypointAdjustedIndex: NeighbourIndex {
     }
 }
 
-/// Checked pairs, shared by copies of an index.
-final class PairChecks: Sendable {
-    private let state = Mutex<[Int: (Int, Int)]>([:])
-    func get(_ key: Int) -> (Int, Int)? { state.withLock { $0[key] } }
-    func keys() -> Set<Int> { state.withLock { Set($0.keys) } }
-    func add(_ items: [(Int, (Int, Int))]) { state.withLock { for (k, v) in items { $0[k] = v } } }
+/// ORB checks of pairs (inliers, the fewer keypoints), shared by copies of an index and by indexes over subsets of
+/// one collection.
+public final class PairChecks: Sendable {
+    struct Key: Hashable { let first: Int, second: Int }
+    private let state = Mutex<[Key: (Int, Int)]>([:])
+    public init() {}
+    func get(_ key: Key) -> (Int, Int)? { state.withLock { $0[key] } }
+    func keys() -> Set<Key> { state.withLock { Set($0.keys) } }
+    func add(_ items: [(Key, (Int, Int))]) { state.withLock { for (k, v) in items { $0[k] = v } } }
 }
