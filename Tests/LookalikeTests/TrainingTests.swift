@@ -37,6 +37,15 @@ final class TrainingTests: XCTestCase {
             numericInput.append((loss(plus) - loss(minus)) / Double(2 * eps))
         }
         assertClose(numericInput, analyticInput, tolerance, "\(what): input gradient", file: file, line: line)
+        // Gradients accumulate: a second backward of the same output adds the same amount again.
+        let once = layer.parameters.map(\.parameter.gradient)
+        _ = layer.forward(input, training: training)
+        _ = layer.backward(Batch(shape: output.shape, values: weights))
+        for ((name, p), first) in zip(layer.parameters, once) {
+            let worst = zip(p.gradient, first).map { abs($0 - 2 * $1) }.max() ?? 0
+            XCTAssertLessThanOrEqual(worst, 1e-6 * (first.map(abs).max() ?? 0), "\(what): \(name) does not accumulate", file: file, line: line)
+            for i in p.gradient.indices { p.gradient[i] = first[i] }
+        }
         for (name, p) in layer.parameters {
             let analytic = p.gradient
             var numeric = [Double]()
