@@ -103,7 +103,7 @@ final class ConvAutoencoderTests: XCTestCase {
             try Train.ModelFile.write(path: other, kind: kind, metadata: metadata, tensors: tensors)
             return other
         }
-        assertRefused(try rewrite("triplet", kind: "triplet"), "a triplet model, not a autoencoder model")
+        assertRefused(try rewrite("triplet", kind: "triplet"), "a triplet model, not an autoencoder model")
         assertRefused(try rewrite("latent", metadata: ["input_size": "16", "latent": "8"]),
                       "encoder.10.weight has shape [4, 256], expected [8, 256]")
         assertRefused(try rewrite("size", metadata: ["input_size": "sixteen", "latent": "4"]), "metadata input_size is \"sixteen\"")

@@ -63,10 +63,13 @@ extension Train {
                 throw ModelFileError(path: path, reason: "model format version \(metadata["version"] ?? "none"); this build reads version \(version)")
             }
             guard metadata["kind"] == kind else {
-                throw ModelFileError(path: path, reason: "a \(metadata["kind"] ?? "unknown") model, not a \(kind) model")
+                let found = metadata["kind"] ?? "unknown"
+                throw ModelFileError(path: path, reason: "\(article(found)) \(found) model, not \(article(kind)) \(kind) model")
             }
             return (metadata, tensors)
         }
+
+        private static func article(_ word: String) -> String { "aeiou".contains(word.first ?? "x") ? "an" : "a" }
 
         /// A positive integer from the metadata.
         static func size(_ metadata: [String: String], _ key: String, path: String) throws -> Int {
