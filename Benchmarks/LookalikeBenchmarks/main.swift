@@ -8,6 +8,7 @@
 //   swift run -c release LookalikeBenchmarks neardup SET/labels.csv > pairs.tsv (every near-duplicate candidate pair's figures)
 //   bash Benchmarks/effnet.sh (EfficientNet-Lite beside PyTorch and ONNX Runtime)
 //   bash Benchmarks/vgg16.sh (VGG16 to fc1 beside PyTorch and ONNX Runtime)
+//   swift run -c release LookalikeBenchmarks train [--size S] [--batch B] [--steps N] [--threads T]
 import Foundation
 
 let arguments = CommandLine.arguments.dropFirst()
@@ -24,6 +25,7 @@ case "orbrerank": orbRerankBenchmark(arguments.dropFirst())
 case "colour": colourBenchmark(arguments.dropFirst())
 case "orb": orbBenchmark(arguments.dropFirst())
 case "neardup": nearDuplicateDiagnosis(arguments.dropFirst())
+case "train": trainBenchmark(arguments.dropFirst())
 default:
     FileHandle.standardError.write("usage: LookalikeBenchmarks hash|hamming|graph|resnet|effnet|vgg16|cosine|allpairs|colour|orb|neardup ...\n".data(using: .utf8)!)
     exit(64)

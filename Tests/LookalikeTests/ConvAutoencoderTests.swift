@@ -57,6 +57,18 @@ final class ConvAutoencoderTests: XCTestCase {
         XCTAssertEqual(model.encode(images).map(\.count), [16, 16])
     }
 
+    func testTrainingGivesTheSameWeightsOnOneOrTwoBLASThreads() {
+        let images = Self.images(4, side: 32, seed: 7)
+        let weights = [1, 2].map { threads -> [[Float]] in
+            NativeBLAS.setThreads(threads)
+            let model = ConvAutoencoder(inputSize: 32, latent: 4, seed: 8)
+            _ = model.train(images: images, epochs: 2, batchSize: 4, optimiser: model.makeOptimiser(), seed: 9)
+            return model.stateTensors.map(\.parameter.value)
+        }
+        NativeBLAS.setThreads(1)
+        XCTAssertTrue(weights[0] == weights[1], "weights differ between one and two OpenBLAS threads")
+    }
+
     func testASavedModelReloadsToIdenticalOutputs() throws {
         let model = ConvAutoencoder(inputSize: 16, latent: 5, seed: 5)
         let images = Self.batch(Self.images(4, side: 16, seed: 6), side: 16)

@@ -20,3 +20,9 @@ extension Train {
                     accumulate ? 1 : 0, c, Int32(n))
     }
 }
+
+extension Train {
+    /// Sets how many threads OpenBLAS gives each product (process-wide; other stages set their own before they run).
+    /// Training is one chain of products, so all the cores: results are the same on any count (see `gemm`).
+    public static func useThreads(_ count: Int) { NativeBLAS.setThreads(count) }
+}
