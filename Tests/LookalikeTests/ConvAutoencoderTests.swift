@@ -42,6 +42,11 @@ final class ConvAutoencoderTests: XCTestCase {
         let codes = model.encode(Self.batch(Array(images.prefix(3)), side: 16))
         XCTAssertEqual(codes.count, 3)
         XCTAssertEqual(codes[0].count, 4)
+        let inSmallBatches = model.encode(images, batchSize: 5)
+        XCTAssertEqual(inSmallBatches.count, 12)
+        for (a, b) in zip(inSmallBatches, model.encode(Self.batch(images, side: 16))) {
+            XCTAssertLessThan(zip(a, b).map { abs($0 - $1) }.max()!, 1e-6, "codes do not depend on the batching")
+        }
         // Training is deterministic for a seed.
         let again = ConvAutoencoder(inputSize: 16, latent: 4, seed: 1)
         XCTAssertEqual(again.train(images: images, epochs: 6, batchSize: 6, optimiser: again.makeOptimiser(learningRate: 3e-3), seed: 3), losses)

@@ -24,11 +24,19 @@ extension Train {
 
         public func forward(_ input: Batch, training: Bool) -> Batch {
             self.input = input.values
+            let slope = slope  // a local: a property read in the loop costs an exclusivity check per element
             return Batch(shape: input.shape, values: input.values.map { $0 > 0 ? $0 : slope * $0 })
         }
 
         public func backward(_ gradOutput: Batch) -> Batch {
-            Batch(shape: gradOutput.shape, values: zip(gradOutput.values, input).map { $1 > 0 ? $0 : slope * $0 })
+            let slope = slope
+            var gradInput = gradOutput
+            input.withUnsafeBufferPointer { x in
+                gradInput.values.withUnsafeMutableBufferPointer { g in
+                    for i in g.indices { g[i] = x[i] > 0 ? g[i] : slope * g[i] }  // branch-free, so it vectorises
+                }
+            }
+            return gradInput
         }
     }
 

@@ -61,6 +61,15 @@ public final class ConvAutoencoder {
         return (0..<codes.items).map(codes.row)
     }
 
+    /// The latent codes of any number of images (each 3 × s × s floats in [0, 1]), `batchSize` at a time so memory
+    /// stays bounded; evaluation mode treats every image alone, so the codes do not depend on the batching.
+    public func encode(_ images: [[Float]], batchSize: Int = 64) -> [[Float]] {
+        stride(from: 0, to: images.count, by: max(batchSize, 1)).flatMap { start in
+            let part = images[start..<min(start + max(batchSize, 1), images.count)]
+            return encode(Train.Batch(shape: [part.count, 3, inputSize, inputSize], values: part.flatMap { $0 }))
+        }
+    }
+
     /// The reconstruction of `images` in evaluation mode.
     public func reconstruct(_ images: Train.Batch) -> Train.Batch {
         checkInput(images)

@@ -6,6 +6,15 @@ extension Train {
         var rows: Int { channels * kernel * kernel }
         var positions: Int { outHeight * outWidth }
 
+        /// The output columns ox whose input column ox stride - padding + kj lies in 0..<width.
+        func columns(_ kj: Int) -> (first: Int, end: Int) {
+            let low = padding - kj  // ox stride >= low
+            let first = low <= 0 ? 0 : (low + stride - 1) / stride
+            let high = width - 1 + padding - kj  // ox stride <= high
+            let end = high < 0 ? 0 : min(outWidth, high / stride + 1)
+            return (min(first, end), end)
+        }
+
         /// im2col of a whole batch [N, C, H, W] into `cols` [C k k, N P]: column n P + p holds the window of item
         /// n at position p, so one sgemm covers the batch (OpenBLAS threads large products, not a batch of small ones).
         func im2col(_ x: UnsafePointer<Float>, items: Int, into cols: UnsafeMutablePointer<Float>) {
@@ -17,14 +26,16 @@ extension Train {
                         for n in 0..<items {
                             let src = x + (n * channels + c) * plane
                             let dst = row + n * p
+                            let (first, end) = columns(kj)
                             for oy in 0..<outHeight {
                                 let iy = oy * stride - padding + ki
                                 let line = dst + oy * outWidth
-                                guard iy >= 0, iy < height else { line.update(repeating: 0, count: outWidth); continue }
-                                for ox in 0..<outWidth {
-                                    let ix = ox * stride - padding + kj
-                                    line[ox] = ix >= 0 && ix < width ? src[iy * width + ix] : 0
-                                }
+                                guard iy >= 0, iy < height, first < end else { line.update(repeating: 0, count: outWidth); continue }
+                                // Zeros left and right of the columns that land inside the image; no test per element.
+                                line.update(repeating: 0, count: first)
+                                (line + end).update(repeating: 0, count: outWidth - end)
+                                let from = src + iy * width - padding + kj
+                                for ox in first..<end { line[ox] = from[ox * stride] }
                             }
                         }
                     }
@@ -43,14 +54,13 @@ extension Train {
                         for n in 0..<items {
                             let dst = x + (n * channels + c) * plane
                             let src = row + n * p
+                            let (first, end) = columns(kj)
                             for oy in 0..<outHeight {
                                 let iy = oy * stride - padding + ki
                                 guard iy >= 0, iy < height else { continue }
                                 let line = src + oy * outWidth
-                                for ox in 0..<outWidth {
-                                    let ix = ox * stride - padding + kj
-                                    if ix >= 0 && ix < width { dst[iy * width + ix] += line[ox] }
-                                }
+                                let to = dst + iy * width - padding + kj
+                                for ox in first..<end { to[ox * stride] += line[ox] }
                             }
                         }
                     }
