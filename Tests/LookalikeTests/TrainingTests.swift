@@ -257,32 +257,26 @@ final class TrainingTests: XCTestCase {
 
     func testThreeAdamStepsOfATripletHeadMatchTorchForBothDistances() {
         let golden = Self.goldens["triplet"] as! [String: Any]
-        let rows = ["anchor", "positive", "negative"].map { Batch(shape: [6, 5], values: (golden[$0] as! [Double]).map(Float.init)) }
-        let stacked = Batch(shape: [18, 5], values: rows.flatMap(\.values))
+        let sides = ["anchor", "positive", "negative"].map { name in
+            Batch(shape: [6, 5], values: (golden[name] as! [Double]).map(Float.init)).values.chunked(5)
+        }
         for distance in Train.TripletDistance.allCases {
             let run = (golden["runs"] as! [String: Any])[distance.rawValue] as! [String: Any]
-            var rng = SplitMix64(seed: 0)
-            // The three sides go through the network as one stacked batch: the same as three passes with no batch-norm.
-            let model = Train.Sequential([Train.Dense(5, 8, rng: &rng), Train.ReLU(), Train.Dense(8, 4, rng: &rng), Train.L2Normalize()])
-            // The golden's names are the head's without the normalisation, which has no tensors.
-            assign(model, golden["initial"] as! [String: Any])
-            let adam = Train.Adam(parameters: model.parameters.map(\.parameter), learningRate: Float(golden["learning_rate"] as! Double))
+            // torch's Linear(5, 8) ReLU Linear(8, 4) then F.normalize: the head's own layout and names.
+            let head = TripletHead(inputDimension: 5, outputDimension: 4, hiddenDimension: 8)
+            assign(head.network, golden["initial"] as! [String: Any])
+            let adam = head.makeOptimiser(learningRate: Float(golden["learning_rate"] as! Double))
             var losses: [Float] = []
             for step in 0..<3 {
-                adam.zeroGradients()
-                let out = model.forward(stacked, training: true)
-                let side = (0..<3).map { Batch(shape: [6, 4], values: Array(out.values[($0 * 24)..<(($0 + 1) * 24)])) }
-                let value = Train.tripletMarginLoss(anchor: side[0], positive: side[1], negative: side[2],
-                                                    margin: Float(golden["margin"] as! Double), distance: distance)
-                _ = model.backward(Batch(shape: [18, 4], values: value.anchor.values + value.positive.values + value.negative.values))
-                if step == 0 { compare(model, gradients: true, run["first_gradients"] as! [String: Any], tolerance: 1e-4, floor: 0, "\(distance) first gradient") }
-                adam.step()
-                losses.append(value.loss)
+                losses.append(head.trainingStep(anchors: sides[0], positives: sides[1], negatives: sides[2], optimiser: adam,
+                                                margin: Float(golden["margin"] as! Double), distance: distance))
+                // The step leaves the gradients it used in place.
+                if step == 0 { compare(head.network, gradients: true, run["first_gradients"] as! [String: Any], tolerance: 1e-4, floor: 0, "\(distance) first gradient") }
             }
             for (got, expected) in zip(losses, (run["losses"] as! [Double]).map(Float.init)) {
                 XCTAssertEqual(got, expected, accuracy: 1e-5 * max(expected, 1e-2), "\(distance) losses \(losses)")
             }
-            compare(model, run["final"] as! [String: Any], tolerance: 1e-5, "\(distance) after three steps")
+            compare(head.network, run["final"] as! [String: Any], tolerance: 1e-5, "\(distance) after three steps")
         }
     }
 
@@ -313,5 +307,12 @@ final class TrainingTests: XCTestCase {
             losses.append(value.loss)
         }
         XCTAssertLessThan(losses.last!, losses.first! * 0.3, "losses \(losses)")
+    }
+}
+
+private extension Array {
+    /// Consecutive runs of `size` elements.
+    func chunked(_ size: Int) -> [[Element]] {
+        stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
     }
 }

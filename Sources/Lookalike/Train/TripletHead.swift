@@ -69,25 +69,42 @@ public final class TripletHead {
         precondition(vectors.count == labels.count, "one label per vector")
         precondition(vectors.allSatisfy { $0.count == inputDimension }, "the head wants vectors of \(inputDimension) values")
         var sampler = try TripletSampler(labels: labels, categories: categories, sameCategoryShare: options.sameCategoryShare, seed: options.seed)
-        let optimiser = Train.Adam(parameters: network.parameters.map(\.parameter), learningRate: options.learningRate)
-        let b = options.batchSize
+        let optimiser = makeOptimiser(learningRate: options.learningRate)
         var losses: [Float] = []
         for step in 0..<options.steps {
-            var triplets = (0..<b).map { _ in sampler.next() }
+            var triplets = (0..<options.batchSize).map { _ in sampler.next() }
             if options.semiHardMining { triplets = semiHard(triplets, vectors: vectors, labels: labels, options: options) }
-            let items = triplets.map(\.anchor) + triplets.map(\.positive) + triplets.map(\.negative)
-            optimiser.zeroGradients()
-            let out = network.forward(Train.Batch(rows: items.map { vectors[$0] }), training: true)
-            let d = outputDimension
-            let side = (0..<3).map { Train.Batch(shape: [b, d], values: Array(out.values[($0 * b * d)..<(($0 + 1) * b * d)])) }
-            let value = Train.tripletMarginLoss(anchor: side[0], positive: side[1], negative: side[2], margin: options.margin,
-                                                distance: options.distance)
-            _ = network.backward(Train.Batch(shape: [3 * b, d], values: value.anchor.values + value.positive.values + value.negative.values))
-            optimiser.step()
-            losses.append(value.loss)
-            progress?(step, value.loss)
+            let loss = trainingStep(anchors: triplets.map { vectors[$0.anchor] }, positives: triplets.map { vectors[$0.positive] },
+                                    negatives: triplets.map { vectors[$0.negative] }, optimiser: optimiser,
+                                    margin: options.margin, distance: options.distance)
+            losses.append(loss)
+            progress?(step, loss)
         }
         return losses
+    }
+
+    /// Adam over the head's weights, torch's defaults but the learning rate.
+    public func makeOptimiser(learningRate: Float = 1e-3) -> Train.Adam {
+        Train.Adam(parameters: network.parameters.map(\.parameter), learningRate: learningRate)
+    }
+
+    /// One step on explicit triplets (row i of each side is one triplet): the margin loss, backward, one optimiser
+    /// step. Returns the loss before the step; the gradients it used stay in the parameters until the next step.
+    @discardableResult
+    public func trainingStep(anchors: [[Float]], positives: [[Float]], negatives: [[Float]], optimiser: Train.Adam,
+                             margin: Float, distance: Train.TripletDistance = .squaredEuclidean) -> Float {
+        let b = anchors.count
+        precondition(b > 0 && positives.count == b && negatives.count == b, "as many anchors, positives and negatives")
+        let rows = anchors + positives + negatives
+        precondition(rows.allSatisfy { $0.count == inputDimension }, "the head wants vectors of \(inputDimension) values")
+        optimiser.zeroGradients()
+        let out = network.forward(Train.Batch(rows: rows), training: true)
+        let d = outputDimension
+        let side = (0..<3).map { Train.Batch(shape: [b, d], values: Array(out.values[($0 * b * d)..<(($0 + 1) * b * d)])) }
+        let value = Train.tripletMarginLoss(anchor: side[0], positive: side[1], negative: side[2], margin: margin, distance: distance)
+        _ = network.backward(Train.Batch(shape: [3 * b, d], values: value.anchor.values + value.positive.values + value.negative.values))
+        optimiser.step()
+        return value.loss
     }
 
     /// Each triplet's negative replaced by the nearest item of the batch (any side of any triplet) with another
