@@ -1,5 +1,6 @@
 // Training speed: ConvAutoencoder steps (batch of random images) and TripletHead steps (2048-d inputs, as ResNet50's).
 // Run: swift run -c release LookalikeBenchmarks train [--size S] [--batch B] [--steps N] [--threads T]
+// (Benchmarks/train_torch.py times the same autoencoder in torch.)
 import Foundation
 import Lookalike
 
