@@ -53,6 +53,13 @@ struct GroupingOptions: ParsableArguments {
     @Flag(help: "With --verify: also match mirrored copies.")
     var transforms = false
 
+    @Option(name: .customLong("verify-chain"), help: ArgumentHelp(
+        "With --verify: how far verified pairs chain from the kept copy (1: verified against it; 2: or against "
+            + "an image that is), or 'components' (every connected pair).",
+        discussion: "One wrong pair joins two families of copies under 'components'; 2 stops that at the cost of "
+            + "a few distant copies (README)."))
+    var verifyChain: String = "2"
+
     @Flag(inversion: .prefixedNo, help: ArgumentHelp(
         "Product grouping: re-score the graph rule's k-nearest pairs by ORB + RANSAC inliers between the two images.",
         discussion: "Pairs with many inliers (shared printed detail) are pulled in, by at most 30%; others keep their "
@@ -69,6 +76,7 @@ struct GroupingOptions: ParsableArguments {
         if let k, k < 1 { throw ValidationError("--k must be at least 1") }
         if let resolution, resolution <= 0 { throw ValidationError("--resolution must be positive") }
         if transforms && !verify { throw ValidationError("--transforms goes with --verify") }
+        _ = try chainDepth()
         if verifyOrb == true && verify { throw ValidationError("--verify-orb re-scores product grouping; --verify checks near-duplicates: one or the other") }
         if verify && (cascade != nil || rerank) { throw ValidationError("--verify groups by its own checks: no --cascade or --rerank with it") }
         if let cascade, MethodCatalog.entry(named: cascade) == nil {
@@ -81,11 +89,20 @@ struct GroupingOptions: ParsableArguments {
     /// stderr when it has to fall back; `dedupe` hashes (pHash).
     /// `made`: the default's methods, already made to see that they start (nil when the plan's methods are still to
     /// be made).
+    /// `--verify-chain`: a depth of at least 1, or nil for components.
+    func chainDepth() throws -> Int? {
+        if verifyChain == "components" { return nil }
+        guard let depth = Int(verifyChain), depth >= 1 else {
+            throw ValidationError("--verify-chain: a depth of 1 or more, or 'components' (got '\(verifyChain)')")
+        }
+        return depth
+    }
+
     func plan(purpose: GroupingPlan.Purpose, console: Console) throws -> (GroupingPlan, made: [any DescriptorMethod]?) {
         if verify {
             // The verifier makes its own views; pHash only labels the report (and is what a store would hold).
             var plan = try plan(purpose: .dedupe, console: console, methods: nil, settings: methods.settings, weights: nil)
-            plan.verification = GroupingPlan.Verification(transforms: transforms)
+            plan.verification = GroupingPlan.Verification(transforms: transforms, chainDepth: try chainDepth())
             return (plan, nil)
         }
         if verifyOrb == false {

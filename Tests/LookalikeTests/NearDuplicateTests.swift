@@ -240,6 +240,28 @@ extension NearDuplicateTests {
 }
 
 extension NearDuplicateTests {
+    func testVerifiedPairsChainAtMostTheGivenDepthFromTheKeptCopy() {
+        func partners(_ pairs: [(Int, Int)], count: Int) -> [[Int]] {
+            var p = [[Int]](repeating: [], count: count)
+            for (a, b) in pairs { p[a].append(b); p[b].append(a) }
+            return p
+        }
+        // Two families (0: kept, 1, 2, 3 verified with 0; 4: kept, 5, 6 verified with 4) and one false pair 3-5;
+        // 7 alone. Lower numbers are preferred as kept copies.
+        let families = partners([(0, 1), (0, 2), (0, 3), (1, 2), (4, 5), (4, 6), (5, 6), (3, 5)], count: 8)
+        let prefers = { (a: Int, b: Int) in a < b }
+        XCTAssertEqual(GroupingPlan.chained(partners: families, depth: nil, prefers: prefers), [[0, 1, 2, 3, 4, 5, 6], [7]])
+        // From 0: 1, 2, 3 at one pair, 5 at two (through the false pair); 4 and 6 then form their own group.
+        XCTAssertEqual(GroupingPlan.chained(partners: families, depth: 2, prefers: prefers), [[0, 1, 2, 3, 5], [4, 6], [7]])
+        XCTAssertEqual(GroupingPlan.chained(partners: families, depth: 1, prefers: prefers), [[0, 1, 2, 3], [4, 5, 6], [7]])
+        // A chain 0-1-2-3-4 with 2 preferred: depth 2 reaches both ends; with 0 preferred, 3 and 4 are left over.
+        let chain = partners([(0, 1), (1, 2), (2, 3), (3, 4)], count: 5)
+        XCTAssertEqual(GroupingPlan.chained(partners: chain, depth: 2, prefers: { a, b in a == 2 && b != 2 }), [[0, 1, 2, 3, 4]])
+        XCTAssertEqual(GroupingPlan.chained(partners: chain, depth: 2, prefers: prefers), [[0, 1, 2], [3, 4]])
+    }
+}
+
+extension NearDuplicateTests {
     /// Tuning's folds re-score subsets of one collection: checks are shared by the items' ids, not positions.
     func testSubsetIndexesShareChecksByIdAndGiveAFreshIndexsDistances() {
         // 0, 1: a picture and its 5% crop; 2, 3: another picture and its crop.
@@ -290,5 +312,16 @@ extension CommandLineTests {
         XCTAssertEqual(past.stdout, good.stdout)
         let off = try run(["group", "--no-verify-orb", "--method", "colour", "--format", "json", folder])
         XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(off.stdout.utf8)) as! [String: Any])["method"] as? String, "colour")
+    }
+
+    func testVerifyChainTakesADepthOrComponents() throws {
+        let folder = FixturePaths.repositoryRoot.appendingPathComponent("Fixtures/products/images").path
+        for bad in ["0", "two"] {
+            let refused = try run(["group", "--verify", "--verify-chain", bad, folder])
+            XCTAssertEqual(refused.status, 64, refused.stderr)
+            XCTAssertTrue(refused.stderr.contains("--verify-chain"), refused.stderr)
+        }
+        let components = try run(["group", "--verify", "--verify-chain", "components", "--format", "csv", folder])
+        XCTAssertEqual(components.status, 0, components.stderr)
     }
 }

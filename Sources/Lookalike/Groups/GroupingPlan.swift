@@ -37,9 +37,15 @@ public struct GroupingPlan: Sendable {
         public var verifier: NearDuplicateVerifier
         /// Mirrored views too (`--transforms`).
         public var transforms: Bool
-        public init(verifier: NearDuplicateVerifier = NearDuplicateVerifier(), transforms: Bool = false) {
+        /// How far verified pairs chain: a group is its kept copy, the images verified against it, and (depth 2)
+        /// the images verified against one of those; nil joins every connected pair (components). Depth 2 was
+        /// measured against components on the two near-duplicate sets (README): one false pair no longer merges
+        /// two whole families of copies.
+        public var chainDepth: Int?
+        public init(verifier: NearDuplicateVerifier = NearDuplicateVerifier(), transforms: Bool = false, chainDepth: Int? = 2) {
             self.verifier = verifier
             self.transforms = transforms
+            self.chainDepth = chainDepth
         }
     }
 
@@ -248,6 +254,7 @@ public struct GroupingPlan: Sendable {
                 return made.withLock { $0 }
             }
             report = verifiedGroups(images: facts, probes: probed.map(probes.take), verifier: verification.verifier,
+                                    chainDepth: verification.chainDepth,
                                     workers: reading.workers, keypoints: keypoints)
         } else {
             report = group(images: facts, descriptorSets: sets, workers: reading.workers,
@@ -280,10 +287,12 @@ public struct GroupingPlan: Sendable {
 }
 
 extension GroupingPlan {
-    /// Groups from verified pairs only, each a kept copy and the images verified against it directly; a member's
-    /// distance to the kept copy is 1 - the share of agreeing blocks of their check.
+    /// Groups from verified pairs only, each a kept copy and the images that reach it within `chainDepth`
+    /// verified pairs (`Verification.chainDepth`; nil: components); a member's distance to the kept copy is 1 - the
+    /// share of agreeing blocks of their check.
     public func verifiedGroups(images: [ImageFacts], probes: [NearDuplicateProbe], verifier: NearDuplicateVerifier,
-                               workers: Int, keypoints: (([Int]) -> [Int: NearDuplicateKeypoints])? = nil) -> GroupingReport {
+                               chainDepth: Int? = 2, workers: Int,
+                               keypoints: (([Int]) -> [Int: NearDuplicateKeypoints])? = nil) -> GroupingReport {
         var checks: [Int: NearDuplicateVerifier.Check] = [:]
         var partners = [[Int]](repeating: [], count: images.count)
         var verified: [GroupingReport.VerifiedPair] = []
@@ -293,10 +302,6 @@ extension GroupingPlan {
             partners[i].append(j)
             partners[j].append(i)
         }
-        var sets = UnionFind(count: images.count)
-        for i in images.indices { for j in partners[i] { sets.union(i, j) } }
-        var clusters = sets.sets()
-        clusters.sort { $0[0] < $1[0] }
         // The kept copy is chosen on content (inside uniform borders), measured by each image's probe.
         let measured = images.indices.map { i -> ImageFacts in
             var facts = images[i]
@@ -305,6 +310,7 @@ extension GroupingPlan {
                                        * Double(p.box.height) / Double(max(1, p.reducedSize.height)) * Double(facts.height)).rounded())
             return facts
         }
+        let clusters = Self.chained(partners: partners, depth: chainDepth) { keep.prefers(measured[$0], over: measured[$1]) }
         var report = GroupingReport(method: methodName + " verified", metric: .verified, images: measured, clusters: clusters,
                               distance: { a, b in
                                   let key = min(a, b) * images.count + max(a, b)
@@ -314,6 +320,30 @@ extension GroupingPlan {
                               }, rule: .components, threshold: Float(1 - verifier.agreeingShare), keep: keep)
         report.verifiedPairs = verified
         return report
+    }
+
+    /// Clusters of verified pairs (`partners[i]`: the images verified with i). Without `depth`, connected
+    /// components. With it, each component is peeled: its preferred image (`prefers`, the kept copy) and every
+    /// image within `depth` verified pairs of it, through images still unassigned, form a group; the rest of the
+    /// component is peeled again the same way. Sorted by their first (smallest) image, members ascending.
+    static func chained(partners: [[Int]], depth: Int?, prefers: (Int, Int) -> Bool) -> [[Int]] {
+        var sets = UnionFind(count: partners.count)
+        for i in partners.indices { for j in partners[i] { sets.union(i, j) } }
+        var clusters: [[Int]] = []
+        for component in sets.sets() {
+            guard let depth, component.count > 1 else { clusters.append(component.sorted()); continue }
+            var rest = Set(component)
+            while !rest.isEmpty {
+                let kept = rest.min { a, b in prefers(a, b) || (!prefers(b, a) && a < b) }!
+                var group: Set<Int> = [kept], frontier = [kept]
+                for _ in 0..<depth {
+                    frontier = frontier.flatMap { partners[$0] }.filter { rest.contains($0) && group.insert($0).inserted }
+                }
+                rest.subtract(group)
+                clusters.append(group.sorted())
+            }
+        }
+        return clusters.sorted { $0[0] < $1[0] }
     }
 }
 
