@@ -84,6 +84,8 @@ final class Console {
 struct ProgressBar {
     let total: Int
     let console: Console
+    /// What is counted, for the rate ("images/s"; training counts "batches").
+    var unit = "images"
     private var done = 0
     private var lastDraw = 0.0
     private var visible = false
@@ -110,7 +112,7 @@ struct ProgressBar {
         let filled = Int(fraction * Double(width))
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        console.rawError("\r[\(bar)] \(done)/\(total)  \(String(format: "%.0f", rate)) images/s ")
+        console.rawError("\r[\(bar)] \(done)/\(total)  \(String(format: "%.0f", rate)) \(unit)/s ")
         visible = true
     }
 

@@ -20,7 +20,7 @@ struct EmbedCommand: ParsableCommand {
 
     @OptionGroup var settings: MethodSettingsOptions
 
-    @Option(name: [.short, .long], help: "A vector method: \(Self.vectorMethods.joined(separator: ", ")).")
+    @Option(name: [.short, .long], help: "A vector method: \(Self.vectorMethods.joined(separator: ", ")) (a learned one as autoencoder=FILE).")
     var method: String = "resnet50"
 
     @Option(name: [.short, .long], help: "npy or jsonl.")
@@ -30,19 +30,24 @@ struct EmbedCommand: ParsableCommand {
     var output: String?
 
     func validate() throws {
-        guard Self.vectorMethods.contains(method.lowercased()) else {
+        let (name, file) = MethodList.split(method)
+        guard Self.vectorMethods.contains(name.lowercased()) else {
             throw ValidationError("--method must be a vector method (\(Self.vectorMethods.joined(separator: ", ")))")
         }
         guard ["npy", "jsonl"].contains(format) else { throw ValidationError("--format is npy or jsonl") }
         if format == "npy" && output == nil { throw ValidationError("--format npy needs --output") }
+        if file != nil { _ = try MethodList.parseWithModels(method) }
     }
 
     static var vectorMethods: [String] { MethodCatalog.all.filter { !$0.isNearDuplicateMethod }.map(\.name) }
 
     func run() throws {
         let console = Console()
-        let entry = MethodCatalog.entry(named: method)!
-        let methods = try makeMethods([entry], settings.settings, console: console)
+        let (entries, models) = try MethodList.parseWithModels(method)
+        let entry = entries[0]
+        var methodSettings = settings.settings
+        methodSettings.modelPaths = models
+        let methods = try makeMethods([entry], methodSettings, console: console)
         var paths: [String] = []
         var vectors: [[Float]] = []
         var lines = ""

@@ -70,7 +70,7 @@ struct EvaluateCommand: ParsableCommand {
         var made: [String: any DescriptorMethod] = [:]
         for list in methods.lists(or: [MethodList(entries: [])]) {
             if list.isAll {
-                for entry in MethodCatalog.all {
+                for entry in MethodCatalog.all(for: settings) {
                     do {
                         if made[entry.name] == nil { made[entry.name] = try entry.make(settings) }
                         lists.append([entry])

@@ -11,7 +11,7 @@ struct LookalikeCommand: ParsableCommand {
         and the others were processed; 2 when no file could be processed; 64 for a usage error; 69 when a method \
         cannot start (weights file missing or wrong); 73 when a report or manifest cannot be written.
         """,
-        subcommands: [HashCommand.self, GroupCommand.self, DedupeCommand.self, UndoCommand.self, EvaluateCommand.self, CompareCommand.self, RobustnessCommand.self, AttributesCommand.self, VerifyCommand.self, SearchCommand.self, NeighboursCommand.self, TuneCommand.self, MaskCommand.self, EmbedCommand.self, ModelsCommand.self]
+        subcommands: [HashCommand.self, GroupCommand.self, DedupeCommand.self, UndoCommand.self, EvaluateCommand.self, CompareCommand.self, RobustnessCommand.self, AttributesCommand.self, VerifyCommand.self, SearchCommand.self, NeighboursCommand.self, TuneCommand.self, MaskCommand.self, EmbedCommand.self, ModelsCommand.self, TrainCommand.self]
     )
 }
 

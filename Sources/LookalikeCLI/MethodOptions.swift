@@ -3,30 +3,59 @@ import Foundation
 import Lookalike
 
 /// One `--method` value: a method, or several comma-separated, which always means their fusion; or "all".
+/// A learned method names its model file after `=` (`autoencoder=shop.safetensors,colour`).
 struct MethodList: ExpressibleByArgument, CustomStringConvertible {
     /// Empty for "all".
     let entries: [MethodCatalog.Entry]
+    /// The model file given to each learned method in the list, by method name.
+    let models: [String: String]
     var isAll: Bool { entries.isEmpty }
 
-    init(entries: [MethodCatalog.Entry]) { self.entries = entries }
-
-    init?(argument: String) {
-        if argument.lowercased() == "all" { entries = []; return }
-        guard let parsed = try? Self.parse(argument) else { return nil }
-        entries = parsed
+    init(entries: [MethodCatalog.Entry], models: [String: String] = [:]) {
+        self.entries = entries
+        self.models = models
     }
 
-    static func parse(_ text: String) throws -> [MethodCatalog.Entry] {
-        try text.split(separator: ",").map { raw in
-            let name = raw.trimmingCharacters(in: .whitespaces)
+    init?(argument: String) {
+        if argument.lowercased() == "all" { (entries, models) = ([], [:]); return }
+        guard let parsed = try? Self.parseWithModels(argument) else { return nil }
+        (entries, models) = parsed
+    }
+
+    static func parse(_ text: String) throws -> [MethodCatalog.Entry] { try parseWithModels(text).entries }
+
+    /// "name" or "name=FILE", comma-separated; only a method that runs a trained model takes a file, and each
+    /// such method one file per list.
+    static func parseWithModels(_ text: String) throws -> (entries: [MethodCatalog.Entry], models: [String: String]) {
+        var models: [String: String] = [:]
+        let entries = try text.split(separator: ",").map { raw in
+            let part = raw.trimmingCharacters(in: .whitespaces)
+            let (name, file) = split(part)
             guard let entry = MethodCatalog.entry(named: name) else {
                 throw ValidationError("unknown method '\(name)'; choose from \(MethodCatalog.names.joined(separator: ", "))")
             }
+            if let file {
+                guard entry.method.takesModelFile else { throw ValidationError("\(entry.name) takes no model file ('\(part)')") }
+                guard !file.isEmpty else { throw ValidationError("\(entry.name)=: the model file's path is empty") }
+                if let other = models[entry.name], other != file {
+                    throw ValidationError("\(entry.name) is given two model files (\(other), \(file))")
+                }
+                models[entry.name] = file
+            }
             return entry
         }
+        return (entries, models)
     }
 
-    var description: String { isAll ? "all" : entries.map(\.name).joined(separator: ",") }
+    /// "autoencoder=a.safetensors" → ("autoencoder", "a.safetensors"); a name alone → (name, nil).
+    static func split(_ part: String) -> (name: String, file: String?) {
+        guard let eq = part.firstIndex(of: "=") else { return (part, nil) }
+        return (String(part[..<eq]).trimmingCharacters(in: .whitespaces), String(part[part.index(after: eq)...]))
+    }
+
+    var description: String {
+        isAll ? "all" : entries.map { e in models[e.name].map { "\(e.name)=\($0)" } ?? e.name }.joined(separator: ",")
+    }
 
     static var allValueStrings: [String] { MethodCatalog.names + ["all"] }
 }
@@ -71,6 +100,7 @@ struct MethodOptions: ParsableArguments {
     @OptionGroup var settingsOptions: MethodSettingsOptions
 
     func validate() throws {
+        _ = try modelPaths()
         if let weights = try parsedWeights() {
             for list in method where !list.isAll && list.entries.count != weights.count {
                 throw ValidationError("--method-weights has \(weights.count) values for \(list.entries.count) methods (\(list))")
@@ -78,7 +108,27 @@ struct MethodOptions: ParsableArguments {
         }
     }
 
-    var settings: MethodSettings { settingsOptions.settings }
+    /// The settings, with the model files the --method lists name (validated: one file per learned method).
+    var settings: MethodSettings {
+        var s = settingsOptions.settings
+        s.modelPaths = (try? modelPaths()) ?? [:]
+        return s
+    }
+
+    /// Every list's model files; one method given two files across lists is refused (a run holds one model per
+    /// learned method: compare two models in two runs).
+    func modelPaths() throws -> [String: String] {
+        var merged: [String: String] = [:]
+        for list in method {
+            for (name, file) in list.models {
+                if let other = merged[name], other != file {
+                    throw ValidationError("\(name) is given two model files (\(other), \(file)); one per run")
+                }
+                merged[name] = file
+            }
+        }
+        return merged
+    }
 
     /// The lists given, or `fallback` when none was.
     func lists(or fallback: [MethodList]) -> [MethodList] { method.isEmpty ? fallback : method }
@@ -102,7 +152,7 @@ struct MethodOptions: ParsableArguments {
         var result: [Contender] = []
         for list in lists(or: [MethodList(entries: [])]) {
             if list.isAll {
-                result += MethodCatalog.all.map { Contender(plan: GroupingPlan(methods: [$0], settings: settings)) }
+                result += MethodCatalog.all(for: settings).map { Contender(plan: GroupingPlan(methods: [$0], settings: settings)) }
             } else {
                 result.append(Contender(plan: GroupingPlan(methods: list.entries, settings: settings,
                                                            weights: list.entries.count > 1 ? weights : nil)))

@@ -23,6 +23,9 @@ public protocol DescriptorMethod: Sendable {
     /// The instance's name and words (default: the type's); a wrapper (`CheckpointedMethod`) gives its base's.
     var name: String { get }
     func explain(_ descriptor: Descriptor) -> String?
+    /// Whether the method runs a model the user trained, named on the command line as `--method name=FILE`
+    /// (`MethodSettings.modelPaths`). Default: false; "all" leaves such a method out unless its file is given.
+    static var takesModelFile: Bool { get }
 }
 
 extension DescriptorMethod {
@@ -31,6 +34,7 @@ extension DescriptorMethod {
     public var name: String { Self.name }
     public var metric: DistanceMetric { kind.metric }
     public var store: (any DescriptorStore)? { nil }
+    public static var takesModelFile: Bool { false }
 }
 
 /// One image in words: what the first of `methods` that can read its descriptor says ("black, solid, long").
@@ -104,6 +108,9 @@ public struct MethodSettings: Sendable {
     public var pooling: EfficientNetLite.Pooling
     /// Deep methods: what they see, the whole image or the product with its backdrop painted out.
     public var focus: Focus
+    /// Learned methods (`autoencoder`, `triplet`): the model file each was given, by method name
+    /// (`--method autoencoder=FILE`).
+    public var modelPaths: [String: String]
 
     /// `product`: the backdrop the mask method finds (the border-connected flood fill, not skin, not white panels
     /// inside the product) is painted mid-grey before the network sees the image (the seed documents' "zooming in
@@ -111,7 +118,8 @@ public struct MethodSettings: Sendable {
     public enum Focus: String, CaseIterable, Sendable { case image, product }
 
     public init(hashSize: Int = 8, weightsPath: String? = nil, pooling: EfficientNetLite.Pooling = .avg,
-                focus: Focus = .image) {
+                focus: Focus = .image, modelPaths: [String: String] = [:]) {
+        self.modelPaths = modelPaths
         self.hashSize = hashSize
         self.weightsPath = weightsPath
         self.pooling = pooling

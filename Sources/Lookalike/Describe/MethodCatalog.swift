@@ -180,6 +180,13 @@ public enum MethodCatalog {
         // Not measured with the real weights (a download no machine here reaches): ResNet50's defaults.
         Entry(VGG16Method.self, summary: "ImageNet VGG16 fc1 features, the design documents' visual search (needs the weights file)",
               threshold: 0.15, productGrouping: ProductGrouping(cutoff: 0.25, k: 10, resolution: 2)),
+        // Learned on the user's own images, so no fixed number fits every model: the deep methods' vector defaults
+        // (README, "Learned embeddings", has what they score on the product sets; tune a model with `tune`).
+        Entry(AutoencoderMethod.self, summary: "latent code of a convolutional autoencoder trained on your images (--method autoencoder=FILE)",
+              threshold: 0.15, productGrouping: ProductGrouping(cutoff: 0.25, k: 10, resolution: 2)),
+        Entry(TripletMethod.self,
+              summary: "a triplet-trained head over a frozen backbone (--method triplet=FILE)",
+              threshold: 0.15, productGrouping: ProductGrouping(cutoff: 0.25, k: 10, resolution: 2)),
     ]
 
     private static let registry = Mutex<[Entry]>(builtIn)
@@ -203,6 +210,11 @@ public enum MethodCatalog {
     }
 
     public static var names: [String] { all.map(\.name) }
+
+    /// What "all" runs: every method but those that need a model file not given in `settings`.
+    public static func all(for settings: MethodSettings) -> [Entry] {
+        all.filter { !$0.method.takesModelFile || settings.modelPaths[$0.name] != nil }
+    }
 
     public static func entry(named name: String) -> Entry? {
         all.first { $0.name == name.lowercased() }

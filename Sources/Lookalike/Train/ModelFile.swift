@@ -97,6 +97,10 @@ extension Train {
             for (name, p) in state { p.value = tensors[name]!.values }
         }
 
+        /// A model file's metadata without reading its tensors (a method's kind is known before it is made); nil
+        /// when the file is not there or not safetensors with string metadata.
+        static func metadata(path: String) -> [String: String]? { safetensorsMetadata(path) }
+
         /// The string map under `__metadata__` in a safetensors header (which `TensorArchive` has already checked).
         private static func safetensorsMetadata(_ path: String) -> [String: String]? {
             guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
