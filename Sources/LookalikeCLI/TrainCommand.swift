@@ -9,7 +9,7 @@ struct TrainCommand: ParsableCommand {
         discussion: """
         The model file is then a method in every command: --method autoencoder=FILE or --method triplet=FILE.
         """,
-        subcommands: [TrainAutoencoderCommand.self])
+        subcommands: [TrainAutoencoderCommand.self, TrainTripletCommand.self])
 }
 
 struct TrainAutoencoderCommand: ParsableCommand {
@@ -116,5 +116,166 @@ struct TrainAutoencoderCommand: ParsableCommand {
             }
         }
         try finish(processed: images.pixels.count, failed: failed, console: console, verb: "read")
+    }
+}
+
+struct TrainTripletCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "triplet",
+        abstract: "Train a Deep-Ranking triplet head over a frozen network's vectors; it becomes the triplet method.",
+        discussion: """
+        With --labels (path,group[,view] as evaluate reads), each image is described once by the backbone and \
+        triplets are drawn from the products. Without labels, give images: an image, its edited copies (crop 10%, \
+        brightness +25%, mirrored) and its pHash near-duplicates are taken as one product. The model file records \
+        the backbone, pooling and focus, so --method triplet=FILE runs them as in training.
+
+        Examples:
+          lookalike train triplet --labels labels.csv --backbone effnet-lite0 --out head.safetensors
+          lookalike train triplet photos/ --out head.safetensors
+          lookalike search --method triplet=head.safetensors --in photos/ query.jpg
+        """)
+
+    @Argument(help: "Unlabelled images and folders (without --labels).")
+    var paths: [String] = []
+
+    @Option(help: "A labels CSV (path,group[,view]): triplets from its products.")
+    var labels: String?
+
+    @Option(help: "With --labels: a column naming each product's category; that share of negatives comes from the anchor's category.")
+    var categoryColumn: String?
+
+    @Option(help: "The frozen method whose vectors the head maps (\(TripletTraining.backboneNames.joined(separator: ", "))).")
+    var backbone: String = "effnet-lite0"
+
+    @Option(help: "EfficientNet-Lite backbones: avg or gem pooling.")
+    var pooling: EfficientNetLite.Pooling = .avg
+
+    @Option(help: "Deep backbones: image or product focus.")
+    var focus: MethodSettings.Focus = .image
+
+    @Option(help: "Deep backbones: the weights file (default: LOOKALIKE_WEIGHTS, then the cache folders).")
+    var weights: String?
+
+    @Option(help: "Output dimension (the embedding).")
+    var dim: Int = 128
+
+    @Option(help: "Hidden layer width (0: a linear map).")
+    var hidden: Int = 512
+
+    @Option(help: "Triplet margin on squared Euclidean distance between unit vectors (0 to 4).")
+    var margin: Float = 0.2
+
+    @Option(help: "Passes over the anchors (an epoch: anchors / batch steps).")
+    var epochs: Int = TripletTraining().epochs
+
+    @Option(help: "Triplets per step.")
+    var batch: Int = 64
+
+    @Option(help: "Adam's learning rate.")
+    var learningRate: Float = 1e-3
+
+    @Flag(help: "Replace each negative by the batch's semi-hard one (farther than the positive, within the margin).")
+    var semiHard = false
+
+    @Option(help: "Seed of the initial weights and the triplets drawn.")
+    var seed: UInt64 = 0
+
+    @Option(name: [.short, .long], help: "Worker threads for describing (default: all cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "The model file to write (safetensors).")
+    var out: String
+
+    func validate() throws {
+        guard (labels == nil) != paths.isEmpty else {
+            throw ValidationError(labels == nil ? "give --labels FILE or images to learn from" : "give --labels or images, not both")
+        }
+        if categoryColumn != nil && labels == nil { throw ValidationError("--category-column needs --labels") }
+        guard dim > 0, dim <= 8192, hidden >= 0, hidden <= 16384 else { throw ValidationError("--dim must be 1 to 8192 and --hidden 0 to 16384") }
+        guard margin > 0, margin < 4 else { throw ValidationError("--margin must be between 0 and 4") }
+        guard epochs > 0, batch > 0, jobs > 0 else { throw ValidationError("--epochs, --batch and --jobs must be positive") }
+        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
+    }
+
+    func run() throws {
+        let console = Console()
+        var training = TripletTraining()
+        training.backbone = backbone.lowercased()
+        training.settings = MethodSettings(weightsPath: weights, pooling: pooling, focus: focus)
+        (training.dimension, training.hidden, training.margin, training.epochs) = (dim, hidden, margin, epochs)
+        (training.batchSize, training.learningRate, training.semiHard, training.seed) = (batch, learningRate, semiHard, seed)
+        let method: any DescriptorMethod
+        do { method = try training.makeBackbone() } catch {
+            console.error("\(backbone): \(error)")
+            throw ExitStatus.methodUnavailable
+        }
+        sayStoreDamage([method], console: console)
+        let describeStart = Date()
+        var vectors: [[Float]], names: [String], images: Int, failed: Int
+        var categories: [String: String]?
+        var extra: [String: String] = [:]
+        if let labels {
+            let set: LabelSet
+            do { set = try LabelSet(csvAt: labels) } catch { console.error("\(error)"); throw ExitStatus.noneProcessed }
+            if let categoryColumn {
+                do { categories = try TripletTraining.categories(csv: labels, column: categoryColumn) } catch {
+                    console.error("\(error)"); throw ValidationError("--category-column: \(error)")
+                }
+            }
+            let described = describeLabelled(set, methods: [method], jobs: jobs, console: console)
+            for failure in described.failures { console.skip(failure) }
+            vectors = described.descriptorSets[0].compactMap { if case .vector(let v) = $0 { v } else { nil } }
+            (names, images, failed) = (described.labels, described.labels.count, described.failures.count)
+            extra["labels"] = (labels as NSString).lastPathComponent
+        } else {
+            let collector = FileCollector(extensions: ["jpg", "jpeg", "jpe", "jfif", "png"])
+            let collection = collector.collect(paths)
+            for error in collection.errors { console.skip(error) }
+            failed = collection.errors.count
+            var bar = ProgressBar(total: collection.files.count, console: console)
+            let reading = GroupingPlan.Reading(workers: jobs)
+            let found = TripletTraining.describeUnlabelled(paths: collection.files, backbone: method, reading: reading) { outcome in
+                bar.report(outcome, console: console)
+                if case .failure = outcome.result { failed += 1 }
+            }
+            bar.finish()
+            (vectors, names, images) = (found.vectors, found.labels, found.paths.count)
+            console.error("\(images) image(s), each with \(TripletTraining.augmentations.count) edited copies "
+                          + "(\(TripletTraining.augmentations.map(\.name).joined(separator: ", "))); "
+                          + "\(found.joinedByHash) joined to another by pHash")
+            extra["positives"] = "edited copies and pHash near-duplicates"
+        }
+        let describeSeconds = Date().timeIntervalSince(describeStart)
+        guard !vectors.isEmpty else {
+            console.error("train triplet: no image could be described")
+            try finish(processed: 0, failed: max(failed, 1), console: console, verb: "described")
+            return
+        }
+        var bar = ProgressBar(total: 0, console: console)
+        let outcome: TripletTraining.Outcome
+        do {
+            outcome = try training.train(vectors: vectors, labels: names, categories: categories) { step, steps, _ in
+                if step == 1 { bar = ProgressBar(total: steps, console: console); bar.unit = "steps" }
+                bar.advance()
+            }
+        } catch {
+            bar.finish()
+            console.error("train triplet: \(error)")
+            throw ExitStatus.noneProcessed
+        }
+        bar.finish()
+        do { try training.save(outcome.head, to: out, extra: extra) } catch {
+            console.error("\(error)")
+            throw ExitStatus.cannotWrite
+        }
+        let tail = outcome.losses.suffix(max(1, outcome.losses.count / 10))
+        let early = outcome.losses.prefix(max(1, outcome.losses.count / 10))
+        console.error("wrote \(out): triplet head over \(training.backbone) (\(pooling.rawValue) pooling, \(focus.rawValue) focus), "
+                      + "\(vectors[0].count) → \(hidden > 0 ? "\(hidden) → " : "")\(dim); \(vectors.count) vector(s) of \(images) image(s), "
+                      + "\(Set(names).count) product(s); "
+                      + String(format: "loss %.4f → %.4f over %d steps; describing %.1f s (%.1f images/s), head %.1f s (%.0f triplets/s)",
+                               early.reduce(0, +) / Float(early.count), tail.reduce(0, +) / Float(tail.count), outcome.losses.count,
+                               describeSeconds, Double(images) / max(describeSeconds, 1e-9), outcome.seconds, outcome.tripletsPerSecond))
+        try finish(processed: images, failed: failed, console: console, verb: "described")
     }
 }

@@ -131,10 +131,11 @@ public final class TripletHead {
         }
     }
 
-    /// Saves the head as safetensors (kind `triplet`, with its three sizes).
-    public func save(to path: String) throws {
-        try Train.ModelFile.write(path: path, kind: Self.kind,
-                                  metadata: ["input_dim": "\(inputDimension)", "hidden_dim": "\(hiddenDimension)", "output_dim": "\(outputDimension)"],
+    /// Saves the head as safetensors (kind `triplet`, with its three sizes, and `metadata`: what the `triplet`
+    /// method needs to know of the vectors it was trained on, such as the backbone's name).
+    public func save(to path: String, metadata: [String: String] = [:]) throws {
+        let sizes = ["input_dim": "\(inputDimension)", "hidden_dim": "\(hiddenDimension)", "output_dim": "\(outputDimension)"]
+        try Train.ModelFile.write(path: path, kind: Self.kind, metadata: metadata.merging(sizes) { _, size in size },
                                   tensors: network.stateTensors)
     }
 

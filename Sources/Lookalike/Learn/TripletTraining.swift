@@ -1,0 +1,184 @@
+import Foundation
+import Synchronization
+
+/// `lookalike train triplet`: a `TripletHead` trained on the vectors of a frozen method (the backbone: a network,
+/// or any vector method), from labelled images, or from unlabelled ones with positives made as the issue asks
+/// ("use traditional image similarity algorithms to generate triplets"): edited copies of each image (crop,
+/// brightness, mirror: `ImageTransform`'s edits) and its pHash near-duplicates count as the same product.
+public struct TripletTraining: Sendable {
+    public var backbone = "effnet-lite0"
+    /// The backbone's settings (pooling, focus, weights); recorded in the model file so the method runs it alike.
+    public var settings = MethodSettings()
+    public var dimension = 128
+    public var hidden = 512
+    public var margin: Float = 0.2
+    /// Passes over the anchors: an epoch is ceil(anchors / batch) steps of `batchSize` triplets.
+    public var epochs = 30
+    public var batchSize = 64
+    public var learningRate: Float = 1e-3
+    public var semiHard = false
+    public var sameCategoryShare = 0.3
+    public var seed: UInt64 = 0
+
+    public init() {}
+
+    public struct SetupError: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    /// The frozen method, made from the catalog; a bit code or a learned method cannot be a backbone.
+    public func makeBackbone() throws -> any DescriptorMethod {
+        guard let entry = MethodCatalog.entry(named: backbone) else {
+            throw SetupError(description: "unknown backbone '\(backbone)'; choose from \(Self.backboneNames.joined(separator: ", "))")
+        }
+        guard Self.backboneNames.contains(entry.name) else {
+            throw SetupError(description: "\(entry.name) cannot be a backbone (it makes \(entry.kind(settings)), or is itself learned); choose from \(Self.backboneNames.joined(separator: ", "))")
+        }
+        var s = settings
+        s.modelPaths = [:]
+        return try entry.make(s)
+    }
+
+    /// Vector methods that need no model of the user's: the networks, and the hand-made vectors.
+    public static var backboneNames: [String] {
+        MethodCatalog.all.filter { !$0.method.takesModelFile && $0.metric == .cosine }.map(\.name)
+    }
+
+    public struct Outcome {
+        public let head: TripletHead
+        /// Each step's loss.
+        public let losses: [Float]
+        public let seconds: Double
+        public let triplets: Int
+        public var tripletsPerSecond: Double { seconds > 0 ? Double(triplets) / seconds : 0 }
+    }
+
+    /// Trains a head on `vectors` labelled by `labels` (and `categories`, a category per label, when given).
+    public func train(vectors: [[Float]], labels: [String], categories: [String: String]? = nil,
+                      progress: ((Int, Int, Float) -> Void)? = nil) throws -> Outcome {
+        guard let first = vectors.first else { throw SetupError(description: "no vectors to train on") }
+        let names = Array(Set(labels)).sorted()
+        let number = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+        var categoryOf: [Int: Int]?
+        if let categories {
+            let categoryNames = Array(Set(categories.values)).sorted()
+            let c = Dictionary(uniqueKeysWithValues: categoryNames.enumerated().map { ($1, $0) })
+            var map: [Int: Int] = [:]
+            for name in names {
+                guard let category = categories[name] else { throw SetupError(description: "product \(name) has no category") }
+                map[number[name]!] = c[category]!
+            }
+            categoryOf = map
+        }
+        let head = TripletHead(inputDimension: first.count, outputDimension: dimension, hiddenDimension: hidden, seed: seed)
+        var options = TripletHead.TrainingOptions()
+        let anchors = Dictionary(grouping: labels, by: { $0 }).values.filter { $0.count > 1 }.reduce(0) { $0 + $1.count }
+        options.steps = epochs * max(1, (anchors + batchSize - 1) / batchSize)
+        (options.batchSize, options.learningRate, options.margin) = (batchSize, learningRate, margin)
+        (options.semiHardMining, options.sameCategoryShare, options.seed) = (semiHard, sameCategoryShare, seed)
+        let start = Date()
+        let losses: [Float]
+        do {
+            losses = try head.train(vectors: vectors, labels: labels.map { number[$0]! }, categories: categoryOf, options: options) { step, loss in
+                progress?(step + 1, options.steps, loss)
+            }
+        } catch let error as TripletSampler.DataError {
+            throw SetupError(description: error.description)
+        }
+        return Outcome(head: head, losses: losses, seconds: Date().timeIntervalSince(start), triplets: options.steps * batchSize)
+    }
+
+    /// Writes the head with what the `triplet` method needs to run its backbone as in training.
+    public func save(_ head: TripletHead, to path: String, extra: [String: String] = [:]) throws {
+        var metadata = extra
+        metadata["backbone"] = backbone
+        metadata["pooling"] = settings.pooling.rawValue
+        metadata["focus"] = settings.focus.rawValue
+        metadata["margin"] = "\(margin)"
+        metadata["seed"] = "\(seed)"
+        try head.save(to: path, metadata: metadata)
+    }
+
+    // MARK: unlabelled images
+
+    /// The edits whose copies count as the same product (a shop's own re-shoots: framing, light, mirror).
+    public static let augmentations: [ImageTransform] = ["crop-10%", "brightness+25%", "flip"].map { name in
+        ImageTransform.standard.first { $0.name == name }!
+    }
+
+    /// Backbone vectors of unlabelled images and of their edited copies, labelled so that an image, its copies
+    /// and its pHash near-duplicates (within pHash's near-duplicate threshold) share a label.
+    public struct Unlabelled: Sendable {
+        public let vectors: [[Float]]
+        public let labels: [String]
+        /// The images that decoded, in input order.
+        public let paths: [String]
+        /// Images joined to another by pHash (not only to their own copies).
+        public let joinedByHash: Int
+    }
+
+    public static func describeUnlabelled(paths: [String], backbone: any DescriptorMethod, reading: GroupingPlan.Reading,
+                                          observe: (FileOutcome) -> Void) -> Unlabelled {
+        let copies = Mutex<[Int: [[Float]]]>([:])
+        let edits = augmentations
+        let phash = DCTHashMethod(size: 8)
+        var kept: [(index: Int, vector: [Float], hash: PerceptualHash)] = []
+        DescriptionRun(methods: [backbone, phash], decodeOptions: reading.decode, applyOrientation: reading.applyOrientation,
+                       workers: reading.workers).run(paths: paths, visit: { index, sample in
+            let rgb = sample.orientedRGB
+            var vectors: [[Float]] = []
+            for (n, edit) in edits.enumerated() {
+                let edited = edit(rgb, seed: UInt64(index * 16 + n))
+                let decoded = DecodedImage(width: edited.width, height: edited.height, pixels: .rgb8(edited.pixels), format: .png)
+                // A path that cannot be opened (a file name followed by a folder part), so no store keeps a copy's vector.
+                let copy = ImageSample(path: sample.path + "//edited/\(edit.name)", decoded: decoded, applyOrientation: false)
+                if case .vector(let v)? = try? backbone.describe(copy) { vectors.append(v) }
+            }
+            copies.withLock { $0[index] = vectors }
+        }) { outcome in
+            if case .success(let record) = outcome.result, case .vector(let v) = record.descriptors[0],
+               case .bits(let h) = record.descriptors[1] {
+                kept.append((outcome.index, v, h))
+            }
+            observe(outcome)
+        }
+        // Near-duplicates by pHash: every pair within the catalog's threshold joins one label.
+        let threshold = Int(MethodCatalog.entry(named: DCTHashMethod.name)!.defaultThreshold(MethodSettings()))
+        var sets = UnionFind(count: kept.count)
+        var joined = Set<Int>()
+        for i in kept.indices {
+            for j in (i + 1)..<kept.count where kept[i].hash.distance(to: kept[j].hash) <= threshold {
+                _ = sets.union(i, j)
+                joined.insert(i); joined.insert(j)
+            }
+        }
+        let edited = copies.withLock { $0 }
+        var vectors: [[Float]] = [], labels: [String] = []
+        for (k, item) in kept.enumerated() {
+            let label = "image-\(sets.find(k))"
+            vectors.append(item.vector); labels.append(label)
+            for v in edited[item.index] ?? [] { vectors.append(v); labels.append(label) }
+        }
+        return Unlabelled(vectors: vectors, labels: labels, paths: kept.map { paths[$0.index] }, joinedByHash: joined.count)
+    }
+
+    /// The category of each product from a labels CSV's `column` (a product with several: the first seen).
+    public static func categories(csv file: String, column: String) throws -> [String: String] {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw SetupError(description: "\(file): cannot read the labels file")
+        }
+        var lines = text.split(whereSeparator: \.isNewline).map(String.init)
+        let header = (lines.first ?? "").split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let group = header.firstIndex(of: "group"), let c = header.firstIndex(of: column) else {
+            throw SetupError(description: "\(file): no column named \(column) (columns: \(header.joined(separator: ", ")))")
+        }
+        lines.removeFirst()
+        var result: [String: String] = [:]
+        for line in lines where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count > max(group, c) else { continue }
+            if result[fields[group]] == nil { result[fields[group]] = fields[c] }
+        }
+        return result
+    }
+}
