@@ -9,6 +9,7 @@
 //   bash Benchmarks/effnet.sh (EfficientNet-Lite beside PyTorch and ONNX Runtime)
 //   bash Benchmarks/vgg16.sh (VGG16 to fc1 beside PyTorch and ONNX Runtime)
 //   swift run -c release LookalikeBenchmarks train [--size S] [--batch B] [--steps N] [--threads T]
+//   swift run -c release LookalikeBenchmarks learned [LABELS.csv ...] [--seeds N] (learned embeddings, product-disjoint folds)
 import Foundation
 
 let arguments = CommandLine.arguments.dropFirst()
@@ -26,7 +27,8 @@ case "colour": colourBenchmark(arguments.dropFirst())
 case "orb": orbBenchmark(arguments.dropFirst())
 case "neardup": nearDuplicateDiagnosis(arguments.dropFirst())
 case "train": trainBenchmark(arguments.dropFirst())
+case "learned": learnedBenchmark(arguments.dropFirst())
 default:
-    FileHandle.standardError.write("usage: LookalikeBenchmarks hash|hamming|graph|resnet|effnet|vgg16|cosine|allpairs|colour|orb|neardup ...\n".data(using: .utf8)!)
+    FileHandle.standardError.write("usage: LookalikeBenchmarks hash|hamming|graph|resnet|effnet|vgg16|cosine|allpairs|colour|orb|neardup|train|learned ...\n".data(using: .utf8)!)
     exit(64)
 }

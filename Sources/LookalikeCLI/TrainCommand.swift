@@ -159,8 +159,8 @@ struct TrainTripletCommand: ParsableCommand {
     @Option(help: "Output dimension (the embedding).")
     var dim: Int = 128
 
-    @Option(help: "Hidden layer width (0: a linear map).")
-    var hidden: Int = 512
+    @Option(help: "Hidden layer width, with ReLU (0: a linear map, the default: it generalises better to unseen products with few labelled ones; README).")
+    var hidden: Int = TripletTraining().hidden
 
     @Option(help: "Triplet margin on squared Euclidean distance between unit vectors (0 to 4).")
     var margin: Float = 0.2
