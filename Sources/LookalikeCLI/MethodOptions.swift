@@ -9,17 +9,27 @@ struct MethodList: ExpressibleByArgument, CustomStringConvertible {
     let entries: [MethodCatalog.Entry]
     /// The model file given to each learned method in the list, by method name.
     let models: [String: String]
-    var isAll: Bool { entries.isEmpty }
+    /// Why the value could not be read ("phash takes no model file"), said by `MethodOptions.validate` as a usage
+    /// error: the argument parser's own refusal would only say the value is invalid.
+    let problem: String?
+    var isAll: Bool { entries.isEmpty && problem == nil }
 
     init(entries: [MethodCatalog.Entry], models: [String: String] = [:]) {
         self.entries = entries
         self.models = models
+        problem = nil
     }
 
     init?(argument: String) {
-        if argument.lowercased() == "all" { (entries, models) = ([], [:]); return }
-        guard let parsed = try? Self.parseWithModels(argument) else { return nil }
-        (entries, models) = parsed
+        if argument.lowercased() == "all" { (entries, models, problem) = ([], [:], nil); return }
+        do {
+            (entries, models) = try Self.parseWithModels(argument)
+            problem = nil
+        } catch let error as ValidationError {
+            // A learned method's value is refused with its reason; any other keeps the parser's list of names.
+            guard argument.contains("=") else { return nil }
+            (entries, models, problem) = ([], [:], error.message)
+        } catch { return nil }
     }
 
     static func parse(_ text: String) throws -> [MethodCatalog.Entry] { try parseWithModels(text).entries }
@@ -89,6 +99,7 @@ struct MethodSettingsOptions: ParsableArguments {
 struct MethodOptions: ParsableArguments {
     @Option(name: [.short, .long], help: ArgumentHelp(
         "A method, or several comma-separated to fuse them (\(MethodCatalog.names.joined(separator: ", "))); "
+            + "a learned method names its model file: autoencoder=FILE, triplet=FILE (lookalike train); "
             + "evaluate and tune take several --method options, and evaluate takes 'all'.",
         discussion: "Fused methods average each method's distance divided by its median distance over the images being "
             + "grouped (a sample of 20,000 pairs on large folders; the method's catalog unit where that median is 0)."))
@@ -100,6 +111,7 @@ struct MethodOptions: ParsableArguments {
     @OptionGroup var settingsOptions: MethodSettingsOptions
 
     func validate() throws {
+        if let problem = method.compactMap(\.problem).first { throw ValidationError(problem) }
         _ = try modelPaths()
         if let weights = try parsedWeights() {
             for list in method where !list.isAll && list.entries.count != weights.count {

@@ -87,6 +87,10 @@ extension CommandLineTests {
 
         let unwanted = try run(["group", "--method", "phash=\(head)", learnedImages])
         XCTAssertEqual(unwanted.status, 64, unwanted.stderr)
+        XCTAssertTrue(unwanted.stderr.contains("phash takes no model file"), unwanted.stderr)
+        let twice = try run(["evaluate", learnedLabels, "--method", "autoencoder=a.safetensors", "--method", "autoencoder=b.safetensors"])
+        XCTAssertEqual(twice.status, 64, twice.stderr)
+        XCTAssertTrue(twice.stderr.contains("autoencoder is given two model files"), twice.stderr)
     }
 
     func testTrainTripletOverColourIsAMethodEverywhere() throws {
