@@ -1,7 +1,7 @@
 // Learned embeddings, honestly: product-disjoint folds (no product on both sides), each learned model trained on
 // the training side only and every method scored on the test side alone.
 // Run: swift run -c release LookalikeBenchmarks learned [LABELS.csv ...] [--seeds N] [--folds F] [--head-epochs E] [--ae-epochs E]
-//      [--ae-size S] [--semi-hard] [--hidden H] [--dim D] [--margin M] [--learning-rate R] [--no-autoencoder] [--threads T]
+//      [--ae-size S] [--semi-hard] [--hidden H] [--dim D] [--margin M] [--learning-rate R] [--no-autoencoder] [--unlabelled] [--threads T]
 // (default sets: /work/shared/data/grocery-packages and seed-product-grouping; set LOOKALIKE_EMBEDDINGS to reuse
 // stored effnet-lite0 vectors).
 import Foundation
@@ -12,7 +12,7 @@ func learnedBenchmark(_ arguments: ArraySlice<String>) {
     var sets: [String] = []
     var (seeds, headEpochs, aeEpochs, aeSize, threads) = (2, TripletTraining().epochs, AutoencoderTraining().epochs, 64,
                                                           ProcessInfo.processInfo.activeProcessorCount)
-    var semiHard = false, skipAutoencoder = false, folds = 2
+    var semiHard = false, skipAutoencoder = false, folds = 2, unlabelled = false
     var head = TripletTraining()
     var rest = arguments
     while let flag = rest.popFirst() {
@@ -24,6 +24,7 @@ func learnedBenchmark(_ arguments: ArraySlice<String>) {
         case "--threads": threads = Int(rest.popFirst() ?? "") ?? threads
         case "--semi-hard": semiHard = true
         case "--no-autoencoder": skipAutoencoder = true
+        case "--unlabelled": unlabelled = true
         case "--folds": folds = max(2, Int(rest.popFirst() ?? "") ?? folds)
         case "--hidden": head.hidden = Int(rest.popFirst() ?? "") ?? head.hidden
         case "--dim": head.dimension = Int(rest.popFirst() ?? "") ?? head.dimension
@@ -58,6 +59,15 @@ func learnedBenchmark(_ arguments: ArraySlice<String>) {
         })
         let describeSeconds = seconds(since: describeStart)
         let pixels = bytes.withLock { $0 }
+        // Without labels: every image and its edited copies described once; each fold keeps its training side's.
+        var copies: TripletTraining.Unlabelled?
+        var copiesSeconds = 0.0
+        if unlabelled {
+            let start = DispatchTime.now().uptimeNanoseconds
+            copies = TripletTraining.describeUnlabelled(paths: described.paths, backbone: backbone,
+                                                        reading: GroupingPlan.Reading(workers: threads)) { _ in }
+            copiesSeconds = seconds(since: start)
+        }
         let vectors = described.descriptorSets[0].map { d -> [Float] in if case .vector(let v) = d { v } else { [] } }
         let labels = described.labels
         // method -> per-fold scores; training seconds and items per second per learned method
@@ -81,6 +91,17 @@ func learnedBenchmark(_ arguments: ArraySlice<String>) {
                     HeldOutProducts.score(embedded, labels: testLabels, entry: MethodCatalog.entry(named: "triplet")!))
                 timing["triplet", default: (0, 0)].seconds += outcome.seconds
                 timing["triplet", default: (0, 0)].rate += outcome.tripletsPerSecond
+                if let copies {
+                    let side = Set(train.map { described.paths[$0] })
+                    let chosen = copies.owners.indices.filter { side.contains(copies.paths[copies.owners[$0]]) }
+                    if let outcome = try? triplet.train(vectors: chosen.map { copies.vectors[$0] }, labels: chosen.map { copies.labels[$0] }) {
+                        let embedded = outcome.head.embed(test.map { vectors[$0] }).map { Descriptor.vector($0) }
+                        scores["triplet, unlabelled", default: []].append(
+                            HeldOutProducts.score(embedded, labels: testLabels, entry: MethodCatalog.entry(named: "triplet")!))
+                        timing["triplet, unlabelled", default: (0, 0)].seconds += outcome.seconds
+                        timing["triplet, unlabelled", default: (0, 0)].rate += outcome.tripletsPerSecond
+                    }
+                }
                 if skipAutoencoder { continue }
                 var ae = AutoencoderTraining()
                 (ae.size, ae.epochs, ae.seed, ae.validationShare, ae.threads) = (aeSize, aeEpochs, seed, 0, threads)
@@ -95,7 +116,7 @@ func learnedBenchmark(_ arguments: ArraySlice<String>) {
             }
         }
         let runs = Double(folds * seeds)
-        for method in ["triplet", "effnet-lite0", "phash", "autoencoder"] {
+        for method in ["triplet", "triplet, unlabelled", "effnet-lite0", "phash", "autoencoder"] {
             guard let s = scores[method], !s.isEmpty else { continue }
             func cell(_ values: [Double]) -> String {
                 let mean = values.reduce(0, +) / Double(values.count)
@@ -108,7 +129,9 @@ func learnedBenchmark(_ arguments: ArraySlice<String>) {
                   + pad(cell(s.map(\.meanAveragePrecision)), 17) + pad(cell(s.map(\.bestF1)), 18) + t)
         }
         print("\(name): \(labels.count) images, \(Set(labels).count) products; described once in "
-              + String(format: "%.1f s", describeSeconds) + " (effnet-lite0 + phash + the autoencoder's input)")
+              + String(format: "%.1f s", describeSeconds) + " (effnet-lite0 + phash + the autoencoder's input)"
+              + (copies.map { String(format: "; %d vectors of images and edited copies in %.1f s, %d images joined by pHash",
+                                     $0.vectors.count, copiesSeconds, $0.joinedByHash) } ?? ""))
     }
 }
 

@@ -116,6 +116,8 @@ public struct TripletTraining: Sendable {
         public let labels: [String]
         /// The images that decoded, in input order.
         public let paths: [String]
+        /// For each vector, the index in `paths` of the image it or its copy came from.
+        public let owners: [Int]
         /// Images joined to another by pHash (not only to their own copies).
         public let joinedByHash: Int
     }
@@ -156,13 +158,14 @@ public struct TripletTraining: Sendable {
             }
         }
         let edited = copies.withLock { $0 }
-        var vectors: [[Float]] = [], labels: [String] = []
+        var vectors: [[Float]] = [], labels: [String] = [], owners: [Int] = []
         for (k, item) in kept.enumerated() {
             let label = "image-\(sets.find(k))"
-            vectors.append(item.vector); labels.append(label)
-            for v in edited[item.index] ?? [] { vectors.append(v); labels.append(label) }
+            vectors.append(item.vector); labels.append(label); owners.append(k)
+            for v in edited[item.index] ?? [] { vectors.append(v); labels.append(label); owners.append(k) }
         }
-        return Unlabelled(vectors: vectors, labels: labels, paths: kept.map { paths[$0.index] }, joinedByHash: joined.count)
+        return Unlabelled(vectors: vectors, labels: labels, paths: kept.map { paths[$0.index] }, owners: owners,
+                          joinedByHash: joined.count)
     }
 
     /// The category of each product from a labels CSV's `column` (a product with several: the first seen).
