@@ -156,8 +156,10 @@ struct TrainTripletCommand: ParsableCommand {
     @Option(help: "Deep backbones: the weights file (default: LOOKALIKE_WEIGHTS, then the cache folders).")
     var weights: String?
 
-    @Option(help: "Output dimension (the embedding).")
-    var dim: Int = 128
+    @Option(help: ArgumentHelp("Output dimension (the embedding); 0, the default: the backbone's own, starting as the identity map.",
+        discussion: "Starting from the backbone's own ranking, a few labelled products move it only where the triplets ask: "
+            + "on grocery, product-disjoint, mAP 0.465 -> 0.587 (a 128-d head from random weights: 0.434; README)."))
+    var dim: Int = 0
 
     @Option(help: "Hidden layer width, with ReLU (0: a linear map, the default: it generalises better to unseen products with few labelled ones; README).")
     var hidden: Int = TripletTraining().hidden
@@ -171,8 +173,8 @@ struct TrainTripletCommand: ParsableCommand {
     @Option(help: "Triplets per step.")
     var batch: Int = 64
 
-    @Option(help: "Adam's learning rate.")
-    var learningRate: Float = 1e-3
+    @Option(help: "Adam's learning rate (default: 1e-4 from the identity, 1e-3 for a head of another size).")
+    var learningRate: Float?
 
     @Flag(help: "Replace each negative by the batch's semi-hard one (farther than the positive, within the margin).")
     var semiHard = false
@@ -191,10 +193,11 @@ struct TrainTripletCommand: ParsableCommand {
             throw ValidationError(labels == nil ? "give --labels FILE or images to learn from" : "give --labels or images, not both")
         }
         if categoryColumn != nil && labels == nil { throw ValidationError("--category-column needs --labels") }
-        guard dim > 0, dim <= 8192, hidden >= 0, hidden <= 16384 else { throw ValidationError("--dim must be 1 to 8192 and --hidden 0 to 16384") }
+        guard dim >= 0, dim <= 8192, hidden >= 0, hidden <= 16384 else { throw ValidationError("--dim must be 0 to 8192 and --hidden 0 to 16384") }
+        if dim == 0 && hidden > 0 { throw ValidationError("--dim 0 starts a linear head as the identity: give --dim with --hidden") }
         guard margin > 0, margin < 4 else { throw ValidationError("--margin must be between 0 and 4") }
         guard epochs > 0, batch > 0, jobs > 0 else { throw ValidationError("--epochs, --batch and --jobs must be positive") }
-        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
+        if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--learning-rate must be positive") }
     }
 
     func run() throws {
@@ -203,7 +206,8 @@ struct TrainTripletCommand: ParsableCommand {
         training.backbone = backbone.lowercased()
         training.settings = MethodSettings(weightsPath: weights, pooling: pooling, focus: focus)
         (training.dimension, training.hidden, training.margin, training.epochs) = (dim, hidden, margin, epochs)
-        (training.batchSize, training.learningRate, training.semiHard, training.seed) = (batch, learningRate, semiHard, seed)
+        (training.batchSize, training.semiHard, training.seed) = (batch, semiHard, seed)
+        training.learningRate = learningRate ?? TripletTraining.defaultLearningRate(dimension: dim)
         let method: any DescriptorMethod
         do { method = try training.makeBackbone() } catch {
             console.error("\(backbone): \(error)")
@@ -271,7 +275,7 @@ struct TrainTripletCommand: ParsableCommand {
         let tail = outcome.losses.suffix(max(1, outcome.losses.count / 10))
         let early = outcome.losses.prefix(max(1, outcome.losses.count / 10))
         console.error("wrote \(out): triplet head over \(training.backbone) (\(pooling.rawValue) pooling, \(focus.rawValue) focus), "
-                      + "\(vectors[0].count) → \(hidden > 0 ? "\(hidden) → " : "")\(dim); \(vectors.count) vector(s) of \(images) image(s), "
+                      + "\(vectors[0].count) → \(hidden > 0 ? "\(hidden) → " : "")\(dim == 0 ? vectors[0].count : dim)\(dim == 0 ? " from the identity" : ""); \(vectors.count) vector(s) of \(images) image(s), "
                       + "\(Set(names).count) product(s); "
                       + String(format: "loss %.4f → %.4f over %d steps; describing %.1f s (%.1f images/s), head %.1f s (%.0f triplets/s)",
                                early.reduce(0, +) / Float(early.count), tail.reduce(0, +) / Float(tail.count), outcome.losses.count,

@@ -144,10 +144,10 @@ extension CommandLineTests {
         let trained = try run(["train", "triplet", "--labels", labels.path, "--backbone", "effnet-lite0", "--pooling", "gem",
                                "--epochs", "3", "--out", head])
         XCTAssertEqual(trained.status, 0, trained.stderr)
-        XCTAssertTrue(trained.stderr.contains("1280 → 128"), trained.stderr)
+        XCTAssertTrue(trained.stderr.contains("1280 → 1280 from the identity"), trained.stderr)
         let embedded = try run(["embed", "--method", "triplet=\(head)", learnedImages + "/p01-catalogue-1.jpg"])
         XCTAssertEqual(embedded.status, 0, embedded.stderr)
         let line = try JSONSerialization.jsonObject(with: Data(embedded.stdout.utf8)) as! [String: Any]
-        XCTAssertEqual((line["triplet"] as? [Double])?.count, 128)
+        XCTAssertEqual((line["triplet"] as? [Double])?.count, 1280)
     }
 }

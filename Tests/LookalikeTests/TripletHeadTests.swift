@@ -57,6 +57,19 @@ final class TripletHeadTests: XCTestCase {
     static let train = clustered(labels: 60, perLabel: 4, seed: 1, nuisance: 1)
     static let heldOut = clustered(labels: 20, perLabel: 4, seed: 2, nuisance: 1)
 
+    func testAnIdentityStartBeginsAtTheBackbonesRankingAndTrainingRaisesIt() throws {
+        let head = TripletHead(inputDimension: 32, outputDimension: 32, hiddenDimension: 0, seed: 3, identity: true)
+        let before = head.embed(Self.heldOut.vectors)
+        for (v, e) in zip(Self.heldOut.vectors, before) {
+            let n = v.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+            for (x, y) in zip(v, e) { XCTAssertEqual(x / n, y, accuracy: 1e-6) }
+        }
+        let start = Self.recallAt1(before, Self.heldOut.labels)
+        try head.train(vectors: Self.train.vectors, labels: Self.train.labels, options: options(learningRate: 3e-3))
+        let after = Self.recallAt1(head.embed(Self.heldOut.vectors), Self.heldOut.labels)
+        XCTAssertGreaterThan(after, start + 0.1, "held-out Recall@1 \(start) -> \(after)")
+    }
+
     func testTrainingRaisesRecallOnHeldOutProductsAndIsDeterministic() throws {
         let (train, heldOut) = (Self.train, Self.heldOut)
         let raw = Self.recallAt1(heldOut.vectors, heldOut.labels)

@@ -9,7 +9,10 @@ public struct TripletTraining: Sendable {
     public var backbone = "effnet-lite0"
     /// The backbone's settings (pooling, focus, weights); recorded in the model file so the method runs it alike.
     public var settings = MethodSettings()
-    public var dimension = 128
+    /// Output size; 0: the backbone's own size, starting from the identity map (`TripletHead(identity:)`). Measured
+    /// on grocery, product-disjoint, 2 folds (README): mAP over the frozen effnet-lite0 0.465 -> 0.587 from the
+    /// identity at a learning rate of 1e-4 (0.522 at 1e-3), against 0.434 for a 128-d head from random weights.
+    public var dimension = 0
     /// 0: a linear map, then normalisation. Measured on grocery, product-disjoint (README): with 8 or 12 training
     /// products the 512-wide hidden layer of Deep Ranking over-fits them (mAP 0.31 against the linear map's 0.43
     /// on 2 folds); `--hidden 512` for many products.
@@ -18,12 +21,15 @@ public struct TripletTraining: Sendable {
     /// Passes over the anchors: an epoch is ceil(anchors / batch) steps of `batchSize` triplets.
     public var epochs = 30
     public var batchSize = 64
-    public var learningRate: Float = 1e-3
+    public var learningRate: Float = TripletTraining.defaultLearningRate(dimension: 0)
     public var semiHard = false
     public var sameCategoryShare = 0.3
     public var seed: UInt64 = 0
 
     public init() {}
+
+    /// From the identity the head should move a little (1e-4); from random weights it has to learn a map (1e-3).
+    public static func defaultLearningRate(dimension: Int) -> Float { dimension == 0 ? 1e-4 : 1e-3 }
 
     public struct SetupError: Error, CustomStringConvertible, Sendable {
         public let description: String
@@ -73,7 +79,10 @@ public struct TripletTraining: Sendable {
             }
             categoryOf = map
         }
-        let head = TripletHead(inputDimension: first.count, outputDimension: dimension, hiddenDimension: hidden, seed: seed)
+        let identity = dimension == 0
+        if identity && hidden > 0 { throw SetupError(description: "an identity start (dimension 0) is a linear head: no hidden layer") }
+        let head = TripletHead(inputDimension: first.count, outputDimension: identity ? first.count : dimension,
+                               hiddenDimension: hidden, seed: seed, identity: identity)
         var options = TripletHead.TrainingOptions()
         let anchors = Dictionary(grouping: labels, by: { $0 }).values.filter { $0.count > 1 }.reduce(0) { $0 + $1.count }
         options.steps = epochs * max(1, (anchors + batchSize - 1) / batchSize)

@@ -15,15 +15,25 @@ public final class TripletHead {
     public let network: Train.Sequential
     static let kind = "triplet"
 
-    public init(inputDimension: Int, outputDimension: Int = 128, hiddenDimension: Int = 512, seed: UInt64 = 0) {
+    /// `identity`: a linear head of the input's own size that starts as the identity map, so training begins from
+    /// the backbone's own ranking and only moves it as far as the triplets ask (few labelled products).
+    public init(inputDimension: Int, outputDimension: Int = 128, hiddenDimension: Int = 512, seed: UInt64 = 0,
+                identity: Bool = false) {
         precondition(inputDimension > 0 && outputDimension > 0 && hiddenDimension >= 0, "bad triplet head sizes")
+        precondition(!identity || (hiddenDimension == 0 && outputDimension == inputDimension), "an identity start needs a square linear head")
         (self.inputDimension, self.outputDimension, self.hiddenDimension) = (inputDimension, outputDimension, hiddenDimension)
         var rng = SplitMix64(seed: seed)
         if hiddenDimension > 0 {
             network = Train.Sequential([Train.Dense(inputDimension, hiddenDimension, rng: &rng), Train.ReLU(),
                                         Train.Dense(hiddenDimension, outputDimension, rng: &rng), Train.L2Normalize()])
         } else {
-            network = Train.Sequential([Train.Dense(inputDimension, outputDimension, rng: &rng), Train.L2Normalize()])
+            let dense = Train.Dense(inputDimension, outputDimension, rng: &rng)
+            if identity {
+                dense.weight.value = [Float](repeating: 0, count: inputDimension * inputDimension)
+                for i in 0..<inputDimension { dense.weight.value[i * inputDimension + i] = 1 }
+                dense.bias?.value = [Float](repeating: 0, count: outputDimension)
+            }
+            network = Train.Sequential([dense, Train.L2Normalize()])
         }
     }
 
