@@ -2,7 +2,7 @@
 // the training side only and every method scored on the test side alone.
 // Run: swift run -c release LookalikeBenchmarks learned [LABELS.csv ...] [--seeds N] [--folds F] [--head-epochs E] [--ae-epochs E]
 //      [--ae-size S] [--semi-hard] [--hidden H] [--dim D] [--margin M] [--learning-rate R] [--no-autoencoder] [--unlabelled] [--threads T]
-// (default sets: /work/shared/data/grocery-packages and seed-product-grouping; set LOOKALIKE_EMBEDDINGS to reuse
+// (default sets: ../shared/data/grocery-packages and seed-product-grouping; set LOOKALIKE_EMBEDDINGS to reuse
 // stored effnet-lite0 vectors).
 import Foundation
 import Lookalike
@@ -36,7 +36,7 @@ func learnedBenchmark(_ arguments: ArraySlice<String>) {
         }
     }
     if sets.isEmpty {
-        sets = ["/work/shared/data/grocery-packages/labels.csv", "/work/shared/data/seed-product-grouping/labels.csv"]
+        sets = ["../shared/data/grocery-packages/labels.csv", "../shared/data/seed-product-grouping/labels.csv"]
     }
     let backboneEntry = MethodCatalog.entry(named: "effnet-lite0")!
     let phashEntry = MethodCatalog.entry(named: "phash")!
