@@ -138,12 +138,7 @@ extension Train {
             var out = Batch(zeros: [n, outChannels, w.outHeight, w.outWidth])
             out.values.withUnsafeMutableBufferPointer { o in
                 Train.itemMajor(y, items: n, channels: outChannels, plane: p, into: o.baseAddress!)
-                if let bias {
-                    for i in 0..<n { for c in 0..<outChannels {
-                        let b = bias.value[c]
-                        for q in 0..<p { o[(i * outChannels + c) * p + q] += b }
-                    } }
-                }
+                if let bias { Train.addBias(bias.value, to: o, items: n, plane: p) }
             }
             return out
         }
@@ -222,13 +217,7 @@ extension Train {
                 gemm(transposeA: true, m: w.rows, n: n * p, k: inChannels, a: weight.value, b: x, c: cols.baseAddress!)
                 out.values.withUnsafeMutableBufferPointer { o in
                     w.col2im(cols.baseAddress!, items: n, into: o.baseAddress!)
-                    if let bias {
-                        let plane = w.height * w.width
-                        for i in 0..<n { for c in 0..<outChannels {
-                            let b = bias.value[c]
-                            for q in 0..<plane { o[(i * outChannels + c) * plane + q] += b }
-                        } }
-                    }
+                    if let bias { Train.addBias(bias.value, to: o, items: n, plane: w.height * w.width) }
                 }
             }
             return out
@@ -264,5 +253,16 @@ extension Train {
             gradInput.values.withUnsafeMutableBufferPointer { Train.itemMajor(gx, items: n, channels: inChannels, plane: p, into: $0.baseAddress!) }
             return gradInput
         }
+    }
+}
+
+extension Train {
+    /// Adds each channel's bias to every position of its plane, in NCHW output of `items` items.
+    static func addBias(_ bias: [Float], to out: UnsafeMutableBufferPointer<Float>, items: Int, plane: Int) {
+        let channels = bias.count
+        for i in 0..<items { for c in 0..<channels {
+            let b = bias[c], start = (i * channels + c) * plane
+            for q in start..<(start + plane) { out[q] += b }
+        } }
     }
 }
