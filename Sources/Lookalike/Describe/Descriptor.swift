@@ -36,3 +36,10 @@ public enum DistanceMetric: String, Sendable {
         self == .hamming ? String(Int(distance)) : String(format: "%.\(decimals)f", distance)
     }
 }
+
+/// Unit length, or the zero vector as it is (cosine distance treats it as far from everything): what vector
+/// methods return.
+func unitLength(_ v: [Float]) -> [Float] {
+    let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    return norm > 0 ? v.map { $0 / norm } : v
+}

@@ -51,13 +51,8 @@ public struct MaskedProductMethod: DescriptorMethod {
         let cells = Float(max(1, box.width * box.height)) / 36
         shape = shape.map { $0 / cells }
         colour = colour.map { $0.squareRoot() }
-        return normalised(normalised(colour).map { $0 * colourWeight } + normalised(shape).map { $0 * shapeWeight }
-            + normalised(texture).map { $0 * textureWeight })
-    }
-
-    static func normalised(_ v: [Float]) -> [Float] {
-        let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        return norm > 0 ? v.map { $0 / norm } : v
+        return unitLength(unitLength(colour).map { $0 * colourWeight } + unitLength(shape).map { $0 * shapeWeight }
+            + unitLength(texture).map { $0 * textureWeight })
     }
 
     /// 12 hues x 2 saturations x 2 values for coloured pixels; 4 grey levels for the rest.

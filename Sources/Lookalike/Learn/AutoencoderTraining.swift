@@ -47,25 +47,13 @@ public struct AutoencoderTraining: Sendable {
         let optimiser = model.makeOptimiser(learningRate: learningRate)
         var rng = SplitMix64(seed: seed &+ 1)
         var order = train
-        let batches = (train.count + batchSize - 1) / batchSize
         var figures: [Epoch] = []
         let start = Date()
         for epoch in 0..<epochs {
             let epochStart = Date()
-            // Fisher–Yates with the seeded generator: the same order on every machine.
-            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Train.index(below: i + 1, &rng)) }
-            var sum = 0.0, count = 0
-            for (b, start) in stride(from: 0, to: order.count, by: batchSize).enumerated() {
-                let members = Array(order[start..<min(start + batchSize, order.count)])
-                // A last batch of one image is left out: batch-norm cannot train on it.
-                if members.count >= 2 {
-                    let loss = model.trainingStep(batch(images, members), optimiser: optimiser)
-                    sum += Double(loss) * Double(members.count)
-                    count += members.count
-                }
-                step?(epoch, b + 1, batches)
-            }
-            let figure = Epoch(epoch: epoch + 1, trainLoss: Float(sum / Double(max(count, 1))),
+            let trainLoss = model.epoch(&order, rng: &rng, batchSize: batchSize, optimiser: optimiser,
+                                        afterBatch: { step?(epoch, $0, $1) }) { Self.batch(images, $0) }
+            let figure = Epoch(epoch: epoch + 1, trainLoss: trainLoss,
                                validationLoss: validation.isEmpty ? nil : Self.loss(model, images, validation, batchSize: batchSize),
                                seconds: Date().timeIntervalSince(epochStart))
             figures.append(figure)
@@ -75,7 +63,9 @@ public struct AutoencoderTraining: Sendable {
                        seconds: Date().timeIntervalSince(start))
     }
 
-    func batch(_ images: LearnedImages, _ members: [Int]) -> Train.Batch {
+    /// The images `members` as one batch of floats in [0, 1].
+    static func batch(_ images: LearnedImages, _ members: [Int]) -> Train.Batch {
+        let size = images.size
         var values = [Float](repeating: 0, count: members.count * 3 * size * size)
         var o = 0
         for m in members { for v in images.pixels[m] { values[o] = Float(v) / 255; o += 1 } }
@@ -85,10 +75,8 @@ public struct AutoencoderTraining: Sendable {
     /// Mean squared reconstruction error over `members` in evaluation mode, `batchSize` images at a time.
     public static func loss(_ model: ConvAutoencoder, _ images: LearnedImages, _ members: [Int], batchSize: Int = 32) -> Float {
         var sum = 0.0, count = 0
-        let s = images.size
         for start in stride(from: 0, to: members.count, by: max(batchSize, 1)) {
-            let part = Array(members[start..<min(start + max(batchSize, 1), members.count)])
-            let input = Train.Batch(shape: [part.count, 3, s, s], values: part.flatMap { AutoencoderInput.floats(images.pixels[$0]) })
+            let input = batch(images, Array(members[start..<min(start + max(batchSize, 1), members.count)]))
             let out = model.reconstruct(input)
             for i in out.values.indices { let d = Double(out.values[i] - input.values[i]); sum += d * d }
             count += out.values.count
@@ -108,7 +96,7 @@ public struct AutoencoderTraining: Sendable {
         let s = images.size
         var written: [String] = []
         for (n, m) in members.prefix(count).enumerated() {
-            let input = Train.Batch(shape: [1, 3, s, s], values: AutoencoderInput.floats(images.pixels[m]))
+            let input = batch(images, [m])
             let out = model.reconstruct(input).values.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }
             let left = AutoencoderInput.image(images.pixels[m], size: s), right = AutoencoderInput.image(out, size: s)
             var pixels = [UInt8](repeating: 0, count: 2 * s * s * 3)

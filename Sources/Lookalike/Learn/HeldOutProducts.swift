@@ -7,7 +7,7 @@ public enum HeldOutProducts {
         precondition(folds >= 2, "at least two folds")
         var products = Array(Set(labels)).sorted()
         var rng = SplitMix64(seed: seed)
-        for i in stride(from: products.count - 1, to: 0, by: -1) { products.swapAt(i, Train.index(below: i + 1, &rng)) }
+        rng.shuffle(&products)
         var fold: [String: Int] = [:]
         for (n, p) in products.enumerated() { fold[p] = n * folds / max(products.count, 1) }
         return (0..<folds).map { f in

@@ -41,7 +41,7 @@ public struct LearnedImages: Sendable {
         let held = max(0, min(count - 2, Int((Double(count) * share).rounded())))
         var order = Array(0..<count)
         var rng = SplitMix64(seed: seed ^ 0x5EED_5A11)
-        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Train.index(below: i + 1, &rng)) }
+        rng.shuffle(&order)
         let validation = Set(order.prefix(held))
         return ((0..<count).filter { !validation.contains($0) }, (0..<count).filter { validation.contains($0) })
     }

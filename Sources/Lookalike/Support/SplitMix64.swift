@@ -13,3 +13,15 @@ public struct SplitMix64: Sendable {
         return z ^ (z >> 31)
     }
 }
+
+extension SplitMix64 {
+    /// A uniform index in 0..<n (n > 0) by the high half of a full-width product: no modulo bias to speak of.
+    public mutating func below(_ n: Int) -> Int {
+        Int(next().multipliedFullWidth(by: UInt64(n)).high)
+    }
+
+    /// Fisher–Yates with `below`: the same order on every machine for a seed.
+    public mutating func shuffle<T>(_ items: inout [T]) {
+        for i in stride(from: items.count - 1, to: 0, by: -1) { items.swapAt(i, below(i + 1)) }
+    }
+}

@@ -101,21 +101,32 @@ public final class ConvAutoencoder {
         var order = Array(images.indices)
         var losses: [Float] = []
         for epoch in 0..<epochs {
-            // Fisher–Yates with the seeded generator: the same order on every machine.
-            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Train.index(below: i + 1, &rng)) }
-            var sum = 0.0, count = 0
-            for start in stride(from: 0, to: order.count, by: batchSize) {
-                let members = order[start..<min(start + batchSize, order.count)]
-                guard members.count >= 2 else { continue }
-                let batch = Train.Batch(shape: [members.count, 3, inputSize, inputSize], values: members.flatMap { images[$0] })
-                sum += Double(trainingStep(batch, optimiser: optimiser)) * Double(members.count)
-                count += members.count
+            let loss = self.epoch(&order, rng: &rng, batchSize: batchSize, optimiser: optimiser) { members in
+                Train.Batch(shape: [members.count, 3, inputSize, inputSize], values: members.flatMap { images[$0] })
             }
-            let loss = Float(sum / Double(max(count, 1)))
             losses.append(loss)
             progress?(epoch, loss)
         }
         return losses
+    }
+
+    /// One pass over `order`, shuffled first by `rng`, in mini-batches of `batchSize` made by `batch`; a last batch
+    /// of one image is left out (batch-norm cannot train on it). `afterBatch` sees (batch, batches) after each.
+    /// Returns the mean loss per image trained on.
+    public func epoch(_ order: inout [Int], rng: inout SplitMix64, batchSize: Int, optimiser: Train.Adam,
+                      afterBatch: ((Int, Int) -> Void)? = nil, batch: ([Int]) -> Train.Batch) -> Float {
+        rng.shuffle(&order)
+        let batches = (order.count + batchSize - 1) / batchSize
+        var sum = 0.0, count = 0
+        for (b, start) in stride(from: 0, to: order.count, by: batchSize).enumerated() {
+            let members = Array(order[start..<min(start + batchSize, order.count)])
+            if members.count >= 2 {
+                sum += Double(trainingStep(batch(members), optimiser: optimiser)) * Double(members.count)
+                count += members.count
+            }
+            afterBatch?(b + 1, batches)
+        }
+        return Float(sum / Double(max(count, 1)))
     }
 
     /// Saves the model as safetensors (kind `autoencoder`, with its input size and latent size).

@@ -91,9 +91,4 @@ extension Train {
         let bound = 1 / Double(max(fanIn, 1)).squareRoot()
         return (0..<count).map { _ in Float((2 * (Double(rng.next() >> 11) * 0x1p-53) - 1) * bound) }
     }
-
-    /// A uniform index in 0..<n (n > 0) by the high half of a full-width product: no modulo bias to speak of.
-    static func index(below n: Int, _ rng: inout SplitMix64) -> Int {
-        Int(rng.next().multipliedFullWidth(by: UInt64(n)).high)
-    }
 }

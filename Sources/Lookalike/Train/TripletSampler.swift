@@ -50,11 +50,11 @@ public struct TripletSampler {
 
     /// The next triplet.
     public mutating func next() -> Triplet {
-        let anchor = anchors[Train.index(below: anchors.count, &rng)]
+        let anchor = anchors[rng.below(anchors.count)]
         let label = labels[anchor]
         let same = itemsOfLabel[label]!
         // Another item of the label: one of the other count - 1, skipping the anchor.
-        var positive = same[Train.index(below: same.count - 1, &rng)]
+        var positive = same[rng.below(same.count - 1)]
         if positive == anchor { positive = same[same.count - 1] }
         return Triplet(anchor: anchor, positive: positive, negative: negative(for: label))
     }
@@ -66,17 +66,17 @@ public struct TripletSampler {
             if u < sameCategoryShare, labelsInCategory[category]! > 1 {
                 let pool = itemsOfCategory[category]!
                 while true {
-                    let item = pool[Train.index(below: pool.count, &rng)]
+                    let item = pool[rng.below(pool.count)]
                     if labels[item] != label { return item }
                 }
             }
             while true {
-                let item = Train.index(below: labels.count, &rng)
+                let item = rng.below(labels.count)
                 if categories[labels[item]] != category { return item }
             }
         }
         while true {
-            let item = Train.index(below: labels.count, &rng)
+            let item = rng.below(labels.count)
             if labels[item] != label { return item }
         }
     }

@@ -47,12 +47,6 @@ final class LockedModel<Model>: @unchecked Sendable {
     }
 }
 
-/// Unit length, or the zero vector as it is (cosine distance treats it as far from everything).
-func unitLength(_ v: [Float]) -> [Float] {
-    let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
-    return norm > 0 ? v.map { $0 / norm } : v
-}
-
 /// The model file a learned method was given (`--method name=FILE`), or a message saying how to give one.
 func modelPath(_ settings: MethodSettings, method: String, madeBy command: String) throws -> String {
     guard let path = settings.modelPaths[method] else {
