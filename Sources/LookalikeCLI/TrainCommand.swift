@@ -222,7 +222,7 @@ struct TrainTripletCommand: ParsableCommand {
             let set: LabelSet
             do { set = try LabelSet(csvAt: labels) } catch { console.error("\(error)"); throw ExitStatus.noneProcessed }
             if let categoryColumn {
-                do { categories = try TripletTraining.categories(csv: labels, column: categoryColumn) } catch {
+                do { categories = try TripletTraining.categories(set, column: categoryColumn, file: labels) } catch {
                     console.error("\(error)"); throw ValidationError("--category-column: \(error)")
                 }
             }

@@ -6,6 +6,10 @@ public struct LabelSet: Sendable {
     public let paths: [String]
     public let groups: [String]
     public let views: [String]
+    /// The CSV's columns by name, in order (`columnNames`), each row's field or nil where the row is short: what
+    /// other readers of the file need (a category column) without parsing it again.
+    public private(set) var columnNames: [String] = []
+    public private(set) var columns: [String: [String?]] = [:]
 
     public struct ParseError: Error, CustomStringConvertible {
         public let description: String
@@ -30,6 +34,7 @@ public struct LabelSet: Sendable {
         let viewColumn = header.firstIndex(of: "view")
         lines.removeFirst()
         var paths: [String] = [], groups: [String] = [], views: [String] = []
+        var columns = [[String?]](repeating: [], count: header.count)
         for (n, line) in lines.enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             guard fields.count > max(pathColumn, groupColumn) else {
@@ -39,8 +44,11 @@ public struct LabelSet: Sendable {
             paths.append(path.hasPrefix("/") ? path : base.appendingPathComponent(path).path)
             groups.append(fields[groupColumn])
             views.append(viewColumn.map { $0 < fields.count ? fields[$0] : "" } ?? "")
+            for c in header.indices { columns[c].append(c < fields.count ? fields[c] : nil) }
         }
         self.init(paths: paths, groups: groups, views: views)
+        columnNames = header
+        self.columns = Dictionary(zip(header, columns), uniquingKeysWith: { first, _ in first })
     }
 }
 

@@ -160,11 +160,11 @@ public struct TripletTraining: Sendable {
         let threshold = Int(MethodCatalog.entry(named: DCTHashMethod.name)!.defaultThreshold(MethodSettings()))
         var sets = UnionFind(count: kept.count)
         var joined = Set<Int>()
-        for i in kept.indices {
-            for j in (i + 1)..<kept.count where kept[i].hash.distance(to: kept[j].hash) <= threshold {
-                _ = sets.union(i, j)
-                joined.insert(i); joined.insert(j)
-            }
+        // The exact Hamming search every near-duplicate command uses; pairs joined in (i, j) order, as a scan would.
+        let pairs = HammingIndex(hashes: kept.map(\.hash), workers: reading.workers).pairs(within: Float(threshold))
+        for (i, j) in pairs.map({ (min($0.i, $0.j), max($0.i, $0.j)) }).sorted(by: <) {
+            _ = sets.union(i, j)
+            joined.insert(i); joined.insert(j)
         }
         let edited = copies.withLock { $0 }
         var vectors: [[Float]] = [], labels: [String] = [], owners: [Int] = []
@@ -177,22 +177,14 @@ public struct TripletTraining: Sendable {
                           joinedByHash: joined.count)
     }
 
-    /// The category of each product from a labels CSV's `column` (a product with several: the first seen).
-    public static func categories(csv file: String, column: String) throws -> [String: String] {
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-            throw SetupError(description: "\(file): cannot read the labels file")
+    /// The category of each product from the labels file's `column` (a product with several: the first seen).
+    public static func categories(_ set: LabelSet, column: String, file: String) throws -> [String: String] {
+        guard let values = set.columns[column] else {
+            throw SetupError(description: "\(file): no column named \(column) (columns: \(set.columnNames.joined(separator: ", ")))")
         }
-        var lines = text.split(whereSeparator: \.isNewline).map(String.init)
-        let header = (lines.first ?? "").split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard let group = header.firstIndex(of: "group"), let c = header.firstIndex(of: column) else {
-            throw SetupError(description: "\(file): no column named \(column) (columns: \(header.joined(separator: ", ")))")
-        }
-        lines.removeFirst()
         var result: [String: String] = [:]
-        for line in lines where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard fields.count > max(group, c) else { continue }
-            if result[fields[group]] == nil { result[fields[group]] = fields[c] }
+        for (group, value) in zip(set.groups, values) where result[group] == nil {
+            if let value { result[group] = value }
         }
         return result
     }
