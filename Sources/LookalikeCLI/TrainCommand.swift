@@ -232,7 +232,7 @@ struct TrainTripletCommand: ParsableCommand {
             (names, images, failed) = (described.labels, described.labels.count, described.failures.count)
             extra["labels"] = (labels as NSString).lastPathComponent
         } else {
-            let collector = FileCollector(extensions: ["jpg", "jpeg", "jpe", "jfif", "png"])
+            let collector = FileCollector()
             let collection = collector.collect(paths)
             for error in collection.errors { console.skip(error) }
             failed = collection.errors.count
