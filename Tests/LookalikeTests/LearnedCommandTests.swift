@@ -45,6 +45,52 @@ extension CommandLineTests {
         XCTAssertFalse(searched.stdout.isEmpty)
     }
 
+    /// The sequence: a truncated JPEG read by the same worker between good files, the same files reached twice,
+    /// and two runs at once onto one model file all give the model a clean run gives.
+    func testTrainAutoencoderPastABrokenFileTheSameFileTwiceAndTwoRunsAtOnce() throws {
+        let folder = try learnedTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let images = folder.appendingPathComponent("images")
+        try FileManager.default.copyItem(atPath: learnedImages, toPath: images.path)
+        func train(_ inputs: [String], _ name: String) throws -> (status: Int32, stderr: String, model: Data?) {
+            let path = folder.appendingPathComponent(name).path
+            let result = try run(["train", "autoencoder"] + inputs + ["--size", "16", "--epochs", "1", "--seed", "3",
+                                                                     "--jobs", "1", "--out", path])
+            return (result.status, result.stderr, try? Data(contentsOf: URL(fileURLWithPath: path)))
+        }
+        let clean = try train([images.path], "clean.safetensors")
+        XCTAssertEqual(clean.status, 0, clean.stderr)
+        XCTAssertNotNil(clean.model)
+        // Twice over: the folder named twice and one of its files named again.
+        let twice = try train([images.path, images.path, images.appendingPathComponent("p01-catalogue-1.jpg").path], "twice.safetensors")
+        XCTAssertEqual(twice.status, 0, twice.stderr)
+        XCTAssertEqual(twice.model, clean.model)
+        // Two runs at once onto one output: both finish, one complete model, no temporary file left.
+        let shared = folder.appendingPathComponent("shared.safetensors").path
+        let binary = FixturePaths.repositoryRoot.appendingPathComponent(".build/debug/lookalike")
+        let processes = try (0..<2).map { _ -> Process in
+            let p = Process()
+            p.executableURL = binary
+            p.arguments = ["train", "autoencoder", images.path, "--size", "16", "--epochs", "1", "--seed", "3", "--jobs", "1", "--out", shared]
+            p.standardInput = FileHandle.nullDevice
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        for p in processes { p.waitUntilExit(); XCTAssertEqual(p.terminationStatus, 0) }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: shared)), clean.model)
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: folder.path)),
+                       ["images", "clean.safetensors", "twice.safetensors", "shared.safetensors"])
+        // A truncated JPEG sorted between good files, on the one worker: named, skipped, the same model.
+        try FileManager.default.copyItem(atPath: FixturePaths.image("broken/truncated.jpg"),
+                                         toPath: images.appendingPathComponent("p05-broken.jpg").path)
+        let past = try train([images.path], "past.safetensors")
+        XCTAssertEqual(past.status, 1, past.stderr)
+        XCTAssertTrue(past.stderr.contains("p05-broken.jpg"), past.stderr)
+        XCTAssertEqual(past.model, clean.model)
+    }
+
     func testTrainAutoencoderIsDeterministicForASeed() throws {
         let folder = try learnedTemporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
