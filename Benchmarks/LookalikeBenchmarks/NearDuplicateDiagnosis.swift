@@ -45,11 +45,16 @@ func nearDuplicateDiagnosis(_ arguments: ArraySlice<String>) {
             let (check, va, vb) = best!
             // ORB both ways round (plain, and against b mirrored): the better.
             var orbFigures = (matches: 0, inliers: 0, mirrored: false)
+            var warped = (coverage: 0.0, agreeing: 0.0, structure: 0.0, overlap: 0.0)
             if let ka = a.keypoints, let kb = b.keypoints {
                 for mirrored in [false, true] {
                     guard let second = mirrored ? kb.mirrored : kb.plain else { continue }
                     let orb = ORBCheck(ka.plain, second)
-                    if orb.inlierCount > orbFigures.inliers { orbFigures = (orb.matches.count, orb.inlierCount, mirrored) }
+                    if orb.inlierCount > orbFigures.inliers {
+                        orbFigures = (orb.matches.count, orb.inlierCount, mirrored)
+                        let w = verifier.warpedCheck(a, b, orb, mirrored: mirrored)
+                        warped = (orb.inlierCoverage, w.agreeing, w.structure, w.overlap)
+                    }
                 }
             }
             let verdict = verifier.verify(a, b, views: views)
@@ -59,10 +64,12 @@ func nearDuplicateDiagnosis(_ arguments: ArraySlice<String>) {
                     String(format: "%.4f", check.agreeing), String(format: "%.4f", check.structure),
                     "\(a.keypoints?.plain.keypoints.count ?? 0)", "\(b.keypoints?.plain.keypoints.count ?? 0)",
                     "\(orbFigures.matches)", "\(orbFigures.inliers)", orbFigures.mirrored ? "1" : "0",
-                    candidate && verdict.verdict == .same ? "1" : "0", verdict.decidedBy, "\(a.quality)", "\(b.quality)", rows[i].path, rows[j].path].joined(separator: "\t")
+                    candidate && verdict.verdict == .same ? "1" : "0", verdict.decidedBy, "\(a.quality)", "\(b.quality)",
+                    String(format: "%.3f", warped.coverage), String(format: "%.4f", warped.agreeing),
+                    String(format: "%.4f", warped.structure), String(format: "%.3f", warped.overlap), rows[i].path, rows[j].path].joined(separator: "\t")
         }
     }.flatMap { $0 }
-    print("same\tcandidate\tviewA\tviewB\thash\tviews\tagreeing\tstructure\tkpA\tkpB\tmatches\tinliers\tmirrored\tpasses\tdecidedBy\tqualityA\tqualityB\tpathA\tpathB")
+    print("same\tcandidate\tviewA\tviewB\thash\tviews\tagreeing\tstructure\tkpA\tkpB\tmatches\tinliers\tmirrored\tpasses\tdecidedBy\tqualityA\tqualityB\tcoverage\twAgreeing\twStructure\twOverlap\tpathA\tpathB")
     for line in lines { print(line) }
 }
 

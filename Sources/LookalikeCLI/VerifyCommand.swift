@@ -62,14 +62,17 @@ struct VerifyCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let check = verifier.verify(probes[0], probes[1], views: candidates)
+        let warped = check.decidedBy == "keypoints, warped thumbnails"
+        if warped { console.out("the views did not line up; the thumbnails were checked again over ORB's homography\n") }
         console.out(String(format: "checked %@: gain %.2f, offset %.1f, %.1f%% of informative blocks agree (%.0f%% needed); "
                            + "gradient correlation %.2f (%.2f needed)\n", check.views, check.gain, check.offset,
-                           check.agreeing * 100, verifier.agreeingShare * 100, check.structure, verifier.structureCorrelation))
+                           check.agreeing * 100, (warped ? verifier.rescueAgreeing : verifier.agreeingShare) * 100, check.structure,
+                           warped ? verifier.rescueStructure : verifier.structureCorrelation))
         if let fewer = check.orbKeypoints, let matches = check.orbMatches, let inliers = check.orbInliers {
             let needed = max(verifier.orbMinimumInliers, Int((verifier.orbInlierShare * Double(fewer)).rounded(.up)))
             console.out(String(format: "ORB: %d keypoints (the fewer), %d cross-checked matches, %d RANSAC inliers "
-                               + "(%d and %.0f%% of the matches needed; decisive from %d keypoints)\n", fewer, matches, inliers,
-                               needed, verifier.orbInlierRatio * 100, verifier.orbDecisiveKeypoints))
+                               + "(%d and %.0f%% of the matches needed, or %d; decisive from %d keypoints)\n", fewer, matches, inliers,
+                               needed, verifier.orbInlierRatio * 100, verifier.orbConfidentInliers, verifier.orbDecisiveKeypoints))
         }
         if check.decidedBy == "strict thumbnails" {
             console.out(String(format: "too few keypoints to decide: needs %.0f%% of blocks, gradient correlation %.2f, views within %d bits\n",

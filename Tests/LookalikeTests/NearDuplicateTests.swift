@@ -95,7 +95,7 @@ final class NearDuplicateTests: XCTestCase {
         XCTAssertEqual(forward.agreeing, backward.agreeing, "the map runs from the darker image either way")
     }
 
-    func testKeypointsAreAskedForOnlyWhereThumbnailsPass() {
+    func testKeypointsAreAskedForOnlyWhereThumbnailsPassOrARescueIsTried() {
         let original = picture(seed: 9)
         let images = [original, edit("jpeg-q30", original), picture(seed: 10), picture(seed: 11)]
         let eager = images.map { NearDuplicateProbe(rgb: $0) }
@@ -107,7 +107,17 @@ final class NearDuplicateTests: XCTestCase {
             asked.append(needed)
             return Dictionary(uniqueKeysWithValues: needed.map { ($0, NearDuplicateKeypoints(rgb: images[$0], transforms: false)) })
         }
-        XCTAssertEqual(asked, [[0, 1]], "one request, for the two images of the pair that passed the thumbnails")
+        XCTAssertEqual(asked.count, 1, "one request")
+        XCTAssertTrue(Set(asked[0]).isSuperset(of: [0, 1]), "the two images of the pair that passed the thumbnails")
+        // Without the rescue of pairs the thumbnails fail, those two alone.
+        var thumbnailsOnly = verifier
+        thumbnailsOnly.rescueRadius = -1
+        asked = []
+        _ = thumbnailsOnly.verifiedPairs(lazy, workers: 2) { needed in
+            asked.append(needed)
+            return Dictionary(uniqueKeysWithValues: needed.map { ($0, NearDuplicateKeypoints(rgb: images[$0], transforms: false)) })
+        }
+        XCTAssertEqual(asked, [[0, 1]])
         XCTAssertEqual(pairs.map { [$0.i, $0.j] }, [[0, 1]])
         // The same checks as with keypoints made up front.
         XCTAssertEqual(pairs.map(\.check), verifier.verifiedPairs(eager, workers: 1).map(\.check))
@@ -123,6 +133,29 @@ final class NearDuplicateTests: XCTestCase {
         let pairs = verifier.verifiedPairs(lazy, workers: 2) { _ in [:] }
         XCTAssertTrue(pairs.contains { $0.i == 0 && $0.j == 1 }, "an identical copy passes the strict rule: \(pairs)")
         XCTAssertTrue(pairs.allSatisfy { $0.check.decidedBy == "strict thumbnails" && $0.check.orbInliers == nil })
+    }
+
+    func testACropTheViewsCannotLineUpIsCheckedOverTheHomography() {
+        // 12% cut from the left and the top only: no centre window lines up within the slack, so the thumbnails
+        // fail; ORB's homography lines the two up and the warped thumbnails agree.
+        let original = picture(seed: 13)
+        let (dx, dy) = (31, 23)
+        let cut = original.window(x0: dx, y0: dy, width: 256 - dx, height: 192 - dy, fill: 0)
+        let other = picture(seed: 14).window(x0: dx, y0: dy, width: 256 - dx, height: 192 - dy, fill: 0)
+        let probes = [original, cut, other].map { NearDuplicateProbe(rgb: $0) }
+        // The drawn ramps move the pHash further than a photo's content does: every candidate is rescued here.
+        var verifier = NearDuplicateVerifier()
+        verifier.rescueRadius = 64
+        let check = verifier.verify(probes[0], probes[1], views: verifier.closestViews(probes[0], probes[1]))
+        XCTAssertEqual(check.verdict, .same, "\(check)")
+        XCTAssertEqual(check.decidedBy, "keypoints, warped thumbnails")
+        XCTAssertGreaterThanOrEqual(check.agreeing, verifier.rescueAgreeing)
+        var noRescue = verifier
+        noRescue.rescueRadius = -1
+        XCTAssertEqual(noRescue.verify(probes[0], probes[1], views: verifier.closestViews(probes[0], probes[1])).verdict, .different,
+                       "the views alone do not line the crop up")
+        XCTAssertNotEqual(verifier.verify(probes[0], probes[2], views: verifier.closestViews(probes[0], probes[2])).verdict, .same)
+        XCTAssertNotEqual(verifier.verify(probes[1], probes[2], views: verifier.closestViews(probes[1], probes[2])).verdict, .same)
     }
 
     func testAMirroredCopyNeedsTransforms() {

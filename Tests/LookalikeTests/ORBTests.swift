@@ -74,6 +74,23 @@ final class ORBTests: XCTestCase {
         }
     }
 
+    func testTheInverseMapsBackAndInliersCoverACopyButNotAPatch() throws {
+        let back = try XCTUnwrap(Self.warp.inverse)
+        for p in [SIMD2(0.0, 0.0), SIMD2(300, 20), SIMD2(160, 120)] {
+            let there = try XCTUnwrap(Self.warp.apply(p)), again = try XCTUnwrap(back.apply(there))
+            XCTAssertEqual(again.x, p.x, accuracy: 1e-9); XCTAssertEqual(again.y, p.y, accuracy: 1e-9)
+        }
+        XCTAssertNil(Homography([1, 2, 3, 2, 4, 6, 0, 0, 1]).inverse, "singular")
+        let original = Self.picture(seed: 7)
+        XCTAssertGreaterThan(ORBCheck(original, Self.warped(original, by: Self.warp)).inlierCoverage, 0.3,
+                             "a warped copy agrees across the picture")
+        // One 80 x 60 patch of the picture pasted onto a flat card: its inliers cover that patch only.
+        var card = GrayImage(width: 320, height: 240, pixels: [UInt8](repeating: 128, count: 320 * 240))
+        for y in 0..<60 { for x in 0..<80 { card.pixels[(y + 90) * 320 + x + 120] = original.pixels[(y + 90) * 320 + x + 120] } }
+        let patch = ORBCheck(original, card)
+        XCTAssertLessThanOrEqual(patch.inlierCoverage, 80.0 * 60 / (320 * 240) + 1e-9, "\(patch.inlierCount) inliers")
+    }
+
     func testAnUnrelatedPictureGivesFewInliers() {
         let check = ORBCheck(Self.picture(seed: 7), Self.picture(seed: 8))
         XCTAssertGreaterThan(check.second.keypoints.count, 300)

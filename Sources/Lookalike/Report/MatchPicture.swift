@@ -22,11 +22,13 @@ public enum MatchPicture {
         // At most `maximumLines` matches, evenly spread, so the picture stays readable; outliers first, so inliers
         // are drawn over them.
         let stride = max(1, (check.matches.count + maximumLines - 1) / maximumLines)
+        // Keypoints are in the coordinates of the images ORB ran on (`NearDuplicateKeypoints.side`).
+        let sa = Double(a.width) / Double(max(1, check.first.width)), sb = Double(b.width) / Double(max(1, check.second.width))
         for pass in [false, true] {
             for (m, match) in check.matches.enumerated() where check.inliers[m] == pass && m % stride == 0 {
                 let p = check.first.keypoints[match.queryIndex], q = check.second.keypoints[match.trainIndex]
                 let colour: (UInt8, UInt8, UInt8) = pass ? (0, 190, 60) : (220, 30, 30)
-                line(&pixels, width: width, height: height, from: (p.x, p.y), to: (q.x + Double(a.width + gap), q.y), colour)
+                line(&pixels, width: width, height: height, from: (p.x * sa, p.y * sa), to: (q.x * sb + Double(a.width + gap), q.y * sb), colour)
             }
         }
         return RGBImage(width: width, height: height, pixels: pixels)

@@ -13,6 +13,18 @@ public struct Homography: Sendable, Equatable {
 
     public static let identity = Homography([1, 0, 0, 0, 1, 0, 0, 0, 1])
 
+    /// The map back (adjugate over determinant), or nil when singular.
+    public var inverse: Homography? {
+        let a = m
+        let c0 = a[4] * a[8] - a[5] * a[7], c1 = a[5] * a[6] - a[3] * a[8], c2 = a[3] * a[7] - a[4] * a[6]
+        let det = a[0] * c0 + a[1] * c1 + a[2] * c2
+        guard abs(det) > 1e-12 else { return nil }
+        let adj = [c0, a[2] * a[7] - a[1] * a[8], a[1] * a[5] - a[2] * a[4],
+                   c1, a[0] * a[8] - a[2] * a[6], a[2] * a[3] - a[0] * a[5],
+                   c2, a[1] * a[6] - a[0] * a[7], a[0] * a[4] - a[1] * a[3]]
+        return Homography(adj.map { $0 / det })
+    }
+
     /// Where `p` lands, or nil when it maps to (or too near) infinity.
     public func apply(_ p: SIMD2<Double>) -> SIMD2<Double>? {
         let w = m[6] * p.x + m[7] * p.y + m[8]

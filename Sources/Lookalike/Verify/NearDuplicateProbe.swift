@@ -107,12 +107,51 @@ public struct NearDuplicateKeypoints: Sendable {
     }
 
     init(content gray: GrayImage, transforms: Bool) {
+        let gray = Self.normalised(gray)
         plain = ORBFeatures(gray)
         mirrored = transforms ? ORBFeatures(gray.applying(.upMirrored)) : nil
+    }
+
+    /// ORB runs on the content brought to `side` px on its longer side (bilinear): a half-size copy of a small
+    /// packshot (100 px) otherwise leaves FAST few pixels inside the pattern's margin, and its keypoints fall below
+    /// the scales of the original's.
+    public static let side = 256
+
+    /// Contents whose luma spread (2nd to 98th percentile) is under `stretchedSpread` are stretched to it, up to
+    /// `maximumStretch` times: FAST's fixed threshold finds nothing on a cream garment over a white backdrop, and
+    /// the descriptors (intensity comparisons) do not change under the stretch.
+    public static let stretchedSpread = 160.0
+    public static let maximumStretch = 4.0
+
+    static func normalised(_ gray: GrayImage) -> GrayImage {
+        let longer = max(gray.width, gray.height)
+        guard longer > 0 else { return gray }
+        var image = gray
+        if longer != side {
+            let scale = Double(side) / Double(longer)
+            image = PillowResampler.resize(gray, width: max(1, Int((Double(gray.width) * scale).rounded())),
+                                           height: max(1, Int((Double(gray.height) * scale).rounded())), filter: .bilinear)
+        }
+        var histogram = [Int](repeating: 0, count: 256)
+        for p in image.pixels { histogram[Int(p)] += 1 }
+        func percentile(_ share: Double) -> Int {
+            let target = Int(share * Double(image.pixels.count))
+            var seen = 0
+            for (value, count) in histogram.enumerated() { seen += count; if seen > target { return value } }
+            return 255
+        }
+        let lo = percentile(0.02), hi = percentile(0.98), spread = Double(max(1, hi - lo))
+        guard spread < stretchedSpread else { return image }
+        let gain = min(maximumStretch, stretchedSpread / spread), middle = Double(lo + hi) / 2
+        var table = [UInt8](repeating: 0, count: 256)
+        for v in 0..<256 { table[v] = UInt8(max(0, min(255, (128 + (Double(v) - middle) * gain).rounded()))) }
+        image.pixels = image.pixels.map { table[Int($0)] }
+        return image
     }
 }
 
 extension NearDuplicateProbe {
+
     /// Area-averaged onto a `thumbnailSide` square (the aspect is dropped: views are compared window to window).
     static func thumbnail(_ image: RGBImage, side: Int = thumbnailSide) -> [UInt8] {
         resized(image, width: side, height: side)

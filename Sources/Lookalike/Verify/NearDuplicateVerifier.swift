@@ -39,6 +39,21 @@ public struct NearDuplicateVerifier: Sendable {
     public var orbInlierShare = 0.05
     public var orbInlierRatio = 0.7
     public var orbDecisiveKeypoints = 20
+    /// So many inliers on one plane are never chance, whatever share of the matches they are: a JPEG-30 copy of a
+    /// busy print matches many keypoints to the wrong repeat of the pattern.
+    public var orbConfidentInliers = 40
+    /// A pair the thumbnails fail (a crop or a letterbox the views do not line up, a shift past the slack) is
+    /// checked again over ORB's homography when ORB agrees with at least `rescueInliers` inliers: it passes when the
+    /// warped thumbnails agree on `rescueAgreeing` of their informative blocks with gradients correlated at
+    /// `rescueStructure`, and one image lies (almost) wholly inside the other: `rescueOverlap` of its area. Only pairs
+    /// whose closest views are within `rescueRadius` bits: on a folder of white packshots, where most pairs are
+    /// candidates, ORB on every one would cost a hundred times the thumbnails, and the copies past 6 bits are
+    /// reached through their other copies.
+    public var rescueInliers = 12
+    public var rescueAgreeing = 0.9
+    public var rescueStructure = 0.8
+    public var rescueOverlap = 0.9
+    public var rescueRadius = 6
     /// Below that (white on white, plain fabric), a pair ORB does not confirm needs a perfect thumbnail match:
     /// every informative block, gradients correlated at `strictStructure`, views within `strictHashDistance` bits.
     public var strictAgreeing = 1.0
@@ -64,7 +79,7 @@ public struct NearDuplicateVerifier: Sendable {
         /// The brightness map from the darker image of the pair to the lighter.
         public let gain: Double
         public let offset: Double
-        public let agreeing: Double
+        public var agreeing: Double
         /// Correlation of the two luma gradient maps at the thumbnails' resolution (0 when not reached).
         public var structure: Double = 0
         /// ORB on the trimmed contents: the fewer keypoints of the two, cross-checked matches and RANSAC inliers
@@ -110,7 +125,7 @@ public struct NearDuplicateVerifier: Sendable {
             range.map { k in thumbnailChecks(probes[candidates[k].i], probes[candidates[k].j], views: candidates[k].views) }
         }.flatMap { $0 }
         var needed = Set<Int>()
-        for (c, t) in zip(candidates, thumbnails) where !t.passed.isEmpty {
+        for (c, t) in zip(candidates, thumbnails) where !t.passed.isEmpty || rescuable(t) {
             if probes[c.i].keypoints == nil { needed.insert(c.i) }
             if probes[c.j].keypoints == nil { needed.insert(c.j) }
         }
@@ -118,7 +133,7 @@ public struct NearDuplicateVerifier: Sendable {
         let checks = Parallel.mapChunks(count: candidates.count, workers: workers) { range in
             range.map { k -> Check in
                 let (i, j) = (candidates[k].i, candidates[k].j)
-                return confirm(thumbnails[k], probes[i].keypoints ?? made[i], probes[j].keypoints ?? made[j])
+                return confirm(thumbnails[k], probes[i], probes[j], probes[i].keypoints ?? made[i], probes[j].keypoints ?? made[j])
             }
         }.flatMap { $0 }
         return zip(candidates, checks).filter { $0.1.verdict == .same }.map { ($0.0.i, $0.0.j, $0.1) }
@@ -127,18 +142,29 @@ public struct NearDuplicateVerifier: Sendable {
     /// Checks a pair on the view pairs that met (closest first, at most `triesPerPair`), with the probes' own
     /// keypoints (thumbnails only, and the strict rule, when they have none).
     public func verify(_ a: NearDuplicateProbe, _ b: NearDuplicateProbe, views: [(Int, Int, Int)]) -> Check {
-        confirm(thumbnailChecks(a, b, views: views), a.keypoints, b.keypoints)
+        confirm(thumbnailChecks(a, b, views: views), a, b, a.keypoints, b.keypoints)
+    }
+
+    /// Whether a pair the thumbnails failed is worth ORB and the warped check.
+    func rescuable(_ thumbnails: (passed: [(check: Check, mirrored: Bool)], best: Check, closest: Int)) -> Bool {
+        thumbnails.passed.isEmpty && thumbnails.best.verdict == .different && thumbnails.closest <= rescueRadius
+    }
+
+    /// Whether ORB's figures say the two show one picture.
+    func orbAgrees(_ result: ORBCheck, fewer: Int) -> Bool {
+        result.inlierCount >= max(orbMinimumInliers, Int((orbInlierShare * Double(fewer)).rounded(.up)))
+            && (Double(result.inlierCount) >= orbInlierRatio * Double(result.matches.count) || result.inlierCount >= orbConfidentInliers)
     }
 
     /// The thumbnail checks of a pair that pass (each with whether one view is mirrored against the other), in the
-    /// order tried, and the check with the most agreeing blocks (the answer when none passes).
+    /// order tried, the check with the most agreeing blocks (the answer when none passes), and the closest views' distance.
     public func thumbnailChecks(_ a: NearDuplicateProbe, _ b: NearDuplicateProbe, views: [(Int, Int, Int)])
-        -> (passed: [(check: Check, mirrored: Bool)], best: Check)
+        -> (passed: [(check: Check, mirrored: Bool)], best: Check, closest: Int)
     {
         if a.isFlat || b.isFlat {
             var flat = Check(verdict: .tooFlat, hashDistance: views.first?.2 ?? 64, views: "", gain: 1, offset: 0, agreeing: 0)
             flat.decidedBy = "flat"
-            return ([], flat)
+            return ([], flat, views.first?.2 ?? 64)
         }
         var passed: [(check: Check, mirrored: Bool)] = []
         var best: Check?
@@ -152,14 +178,16 @@ public struct NearDuplicateVerifier: Sendable {
             if check.verdict == .same { passed.append((check, a.views[va].mirrored != b.views[vb].mirrored)) }
             if best == nil || check.agreeing > best!.agreeing { best = check }
         }
-        return (passed, best ?? Check(verdict: .different, hashDistance: 64, views: "", gain: 1, offset: 0, agreeing: 0))
+        return (passed, best ?? Check(verdict: .different, hashDistance: 64, views: "", gain: 1, offset: 0, agreeing: 0),
+                views.map(\.2).min() ?? 64)
     }
 
     /// The keypoint stage over the thumbnail passes: the first the rule accepts wins (ORB is run at most once per
     /// orientation), else the pair is different, with the figures of its first pass.
-    public func confirm(_ thumbnails: (passed: [(check: Check, mirrored: Bool)], best: Check),
+    public func confirm(_ thumbnails: (passed: [(check: Check, mirrored: Bool)], best: Check, closest: Int),
+                        _ a: NearDuplicateProbe, _ b: NearDuplicateProbe,
                         _ ka: NearDuplicateKeypoints?, _ kb: NearDuplicateKeypoints?) -> Check {
-        guard !thumbnails.passed.isEmpty else { return thumbnails.best }
+        guard !thumbnails.passed.isEmpty else { return rescue(thumbnails, a, b, ka, kb) }
         var orb: [Bool: ORBCheck] = [:]
         var first: Check?
         for (candidate, mirrored) in thumbnails.passed {
@@ -172,9 +200,7 @@ public struct NearDuplicateVerifier: Sendable {
                 check.orbKeypoints = fewer
                 check.orbMatches = result.matches.count
                 check.orbInliers = result.inlierCount
-                let agrees = result.inlierCount >= max(orbMinimumInliers, Int((orbInlierShare * Double(fewer)).rounded(.up)))
-                    && Double(result.inlierCount) >= orbInlierRatio * Double(result.matches.count)
-                if agrees { check.decidedBy = "keypoints"; return check }
+                if orbAgrees(result, fewer: fewer) { check.decidedBy = "keypoints"; return check }
                 if fewer >= orbDecisiveKeypoints {
                     check.verdict = .different
                     check.decidedBy = "keypoints"
@@ -191,6 +217,37 @@ public struct NearDuplicateVerifier: Sendable {
             if first == nil { first = check }
         }
         return first!
+    }
+
+    /// A pair the thumbnails failed, checked over ORB's homography (plain, and mirrored when both have mirrored
+    /// keypoints: the orientation with more inliers), or `best` unchanged.
+    func rescue(_ thumbnails: (passed: [(check: Check, mirrored: Bool)], best: Check, closest: Int),
+                _ a: NearDuplicateProbe, _ b: NearDuplicateProbe,
+                _ ka: NearDuplicateKeypoints?, _ kb: NearDuplicateKeypoints?) -> Check {
+        let best = thumbnails.best
+        guard rescuable(thumbnails), !a.isFlat, !b.isFlat, let ka, let kb else { return best }
+        var found: (ORBCheck, Bool)?
+        for mirrored in [false, true] {
+            guard let second = mirrored ? kb.mirrored : kb.plain else { continue }
+            let result = ORBCheck(ka.plain, second)
+            if result.inlierCount > found?.0.inlierCount ?? -1 { found = (result, mirrored) }
+        }
+        guard let (result, mirrored) = found else { return best }
+        var check = best
+        let fewer = min(ka.plain.keypoints.count, result.second.keypoints.count)
+        check.orbKeypoints = fewer
+        check.orbMatches = result.matches.count
+        check.orbInliers = result.inlierCount
+        guard result.inlierCount >= rescueInliers, orbAgrees(result, fewer: fewer) else { return check }
+        let warped = warpedCheck(a, b, result, mirrored: mirrored)
+        check.decidedBy = "keypoints, warped thumbnails"
+        check.views = mirrored ? "warped mirrored" : "warped"
+        check.agreeing = warped.agreeing
+        check.structure = warped.structure
+        if warped.agreeing >= rescueAgreeing && warped.structure >= rescueStructure && warped.overlap >= rescueOverlap {
+            check.verdict = .same
+        }
+        return check
     }
 
     /// The closest view pair of two probes by hash distance (for `lookalike verify`, whatever the radius).
@@ -229,24 +286,123 @@ public struct NearDuplicateVerifier: Sendable {
                      gain: best.gain, offset: best.offset, agreeing: best.share, structure: structure)
     }
 
+    /// The colour and structure checks over the overlap ORB's homography says two contents share: the darker
+    /// image's trimmed thumbnail on the grid, the other's sampled where each cell lands (cells landing outside it
+    /// left out). What lets a crop, a letterbox or a shift the views do not line up be checked as closely as a
+    /// copy they do: ORB alone would match two colourways of one garment.
+    public func warpedCheck(_ a: NearDuplicateProbe, _ b: NearDuplicateProbe, _ orb: ORBCheck, mirrored: Bool)
+        -> (agreeing: Double, structure: Double, overlap: Double)
+    {
+        guard let forward = orb.homography, let backward = forward.inverse else { return (0, 0, 0) }
+        let (fw, fh) = (Double(orb.first.width), Double(orb.first.height))
+        let (sw, sh) = (Double(orb.second.width), Double(orb.second.height))
+        // In 0...1 content coordinates: a's to b's (unmirrored) and back.
+        func aToB(_ u: Double, _ v: Double) -> (Double, Double)? {
+            guard let q = forward.apply(SIMD2(u * fw, v * fh)) else { return nil }
+            let x = q.x / sw
+            return (mirrored ? 1 - x : x, q.y / sh)
+        }
+        func bToA(_ u: Double, _ v: Double) -> (Double, Double)? {
+            guard let q = backward.apply(SIMD2((mirrored ? 1 - u : u) * sw, v * sh)) else { return nil }
+            return (q.x / fw, q.y / fh)
+        }
+        let darkerFirst = a.meanLuma <= b.meanLuma
+        let (left, right) = darkerFirst ? (a, b) : (b, a)
+        let map = darkerFirst ? aToB : bToA
+        func sampled(_ n: Int) -> (left: [Float], right: [Float], valid: [Bool]) {
+            var l = [Float](repeating: 0, count: n * n * 3), r = l
+            var valid = [Bool](repeating: false, count: n * n)
+            for gy in 0..<n { for gx in 0..<n {
+                let u = (Double(gx) + 0.5) / Double(n), v = (Double(gy) + 0.5) / Double(n)
+                let k = gy * n + gx
+                Self.bilinear(left.trimmed, u, v, into: &l, at: 3 * k)
+                guard let (x, y) = map(u, v), x >= 0, x <= 1, y >= 0, y <= 1 else { continue }
+                valid[k] = true
+                Self.bilinear(right.trimmed, x, y, into: &r, at: 3 * k)
+            } }
+            return (l, r, valid)
+        }
+        let coarse = sampled(grid)
+        // The share of the smaller picture the other covers (a crop lies wholly inside its original; two shots of
+        // one shelf from a step apart overlap only partly): cells of each grid landing inside the other image.
+        let back = darkerFirst ? bToA : aToB
+        var covered = (forward: 0, backward: 0)
+        for gy in 0..<grid { for gx in 0..<grid {
+            let u = (Double(gx) + 0.5) / Double(grid), v = (Double(gy) + 0.5) / Double(grid)
+            if coarse.valid[gy * grid + gx] { covered.forward += 1 }
+            if let (x, y) = back(u, v), x >= 0, x <= 1, y >= 0, y <= 1 { covered.backward += 1 }
+        } }
+        let overlap = Double(max(covered.forward, covered.backward)) / Double(grid * grid)
+        let agreeing = agreement(coarse.left, coarse.right, valid: coarse.valid).share
+        let fine = sampled(fineGrid)
+        let structure = correlation(gradientMagnitudes(fine.left), gradientMagnitudes(fine.right),
+                                    valid: innerValid(fine.valid))
+        return (agreeing, structure, overlap)
+    }
+
+    /// Which gradients of a `fineGrid` map (its inner pixels) to compare: those whose 3 x 3 neighbourhood of cells
+    /// is all valid.
+    func innerValid(_ cells: [Bool]) -> [Bool] {
+        var out: [Bool] = []
+        out.reserveCapacity((fineGrid - 2) * (fineGrid - 2))
+        for y in 1..<(fineGrid - 1) { for x in 1..<(fineGrid - 1) {
+            var keep = true
+            for dy in -1...1 { for dx in -1...1 where !cells[(y + dy) * fineGrid + x + dx] { keep = false } }
+            out.append(keep)
+        } }
+        return out
+    }
+
+    /// A `thumbnailSide` square RGB thumbnail sampled bilinearly at (u, v) in 0...1, into `out[at..<at + 3]`.
+    static func bilinear(_ source: [UInt8], _ u: Double, _ v: Double, into out: inout [Float], at: Int) {
+        let n = NearDuplicateProbe.thumbnailSide
+        let x = u * Double(n) - 0.5, y = v * Double(n) - 0.5
+        let x0 = max(0, min(n - 1, Int(x.rounded(.down)))), y0 = max(0, min(n - 1, Int(y.rounded(.down))))
+        let x1 = min(n - 1, x0 + 1), y1 = min(n - 1, y0 + 1)
+        let fx = Float(max(0, min(1, x - Double(x0)))), fy = Float(max(0, min(1, y - Double(y0))))
+        for c in 0..<3 {
+            let p00 = Float(source[3 * (y0 * n + x0) + c]), p10 = Float(source[3 * (y0 * n + x1) + c])
+            let p01 = Float(source[3 * (y1 * n + x0) + c]), p11 = Float(source[3 * (y1 * n + x1) + c])
+            let top = p00 * (1 - fx) + p10 * fx, bottom = p01 * (1 - fx) + p11 * fx
+            out[at + c] = top * (1 - fy) + bottom * fy
+        }
+    }
+
     /// The view's window of its thumbnail, shifted by (dx, dy) of its size, bilinearly sampled onto the grid.
     func sample(_ p: NearDuplicateProbe, _ v: NearDuplicateProbe.View, dx: Double, dy: Double, grid: Int) -> [Float] {
         let n = NearDuplicateProbe.thumbnailSide
-        let source = v.source == .trimmed ? p.trimmed : p.untrimmed
+        // Bilinear taps per column and per row (the map is separable), then one pass over the grid: the thumbnail
+        // check samples millions of grids on a folder of packshots.
+        func taps(_ count: Int, _ position: (Int) -> Double) -> (first: [Int], second: [Int], weight: [Float]) {
+            var first = [Int](repeating: 0, count: count), second = first, weight = [Float](repeating: 0, count: count)
+            for k in 0..<count {
+                let x = position(k) * Double(n) - 0.5
+                let x0 = max(0, min(n - 1, Int(x.rounded(.down))))
+                first[k] = x0; second[k] = min(n - 1, x0 + 1)
+                weight[k] = Float(max(0, min(1, x - Double(x0))))
+            }
+            return (first, second, weight)
+        }
+        let columns = taps(grid) { gx in
+            var u = (Double(gx) + 0.5) / Double(grid)
+            if v.mirrored { u = 1 - u }
+            return v.window.x + (u + dx) * v.window.width
+        }
+        let rows = taps(grid) { gy in v.window.y + ((Double(gy) + 0.5) / Double(grid) + dy) * v.window.height }
         var out = [Float](repeating: 0, count: grid * grid * 3)
-        for gy in 0..<grid {
-            for gx in 0..<grid {
-                var u = (Double(gx) + 0.5) / Double(grid)
-                if v.mirrored { u = 1 - u }
-                let x = (v.window.x + (u + dx) * v.window.width) * Double(n) - 0.5
-                let y = (v.window.y + ((Double(gy) + 0.5) / Double(grid) + dy) * v.window.height) * Double(n) - 0.5
-                let x0 = max(0, min(n - 1, Int(x.rounded(.down)))), y0 = max(0, min(n - 1, Int(y.rounded(.down))))
-                let x1 = min(n - 1, x0 + 1), y1 = min(n - 1, y0 + 1)
-                let fx = Float(max(0, min(1, x - Double(x0)))), fy = Float(max(0, min(1, y - Double(y0))))
-                for c in 0..<3 {
-                    func at(_ xx: Int, _ yy: Int) -> Float { Float(source[3 * (yy * n + xx) + c]) }
-                    let top = at(x0, y0) * (1 - fx) + at(x1, y0) * fx, bottom = at(x0, y1) * (1 - fx) + at(x1, y1) * fx
-                    out[3 * (gy * grid + gx) + c] = top * (1 - fy) + bottom * fy
+        (v.source == .trimmed ? p.trimmed : p.untrimmed).withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer { out in
+                for gy in 0..<grid {
+                    let r0 = 3 * n * rows.first[gy], r1 = 3 * n * rows.second[gy], fy = rows.weight[gy]
+                    for gx in 0..<grid {
+                        let c0 = 3 * columns.first[gx], c1 = 3 * columns.second[gx], fx = columns.weight[gx]
+                        let o = 3 * (gy * grid + gx)
+                        for c in 0..<3 {
+                            let top = Float(source[r0 + c0 + c]) * (1 - fx) + Float(source[r0 + c1 + c]) * fx
+                            let bottom = Float(source[r1 + c0 + c]) * (1 - fx) + Float(source[r1 + c1 + c]) * fx
+                            out[o + c] = top * (1 - fy) + bottom * fy
+                        }
+                    }
                 }
             }
         }
@@ -302,6 +458,9 @@ public struct NearDuplicateVerifier: Sendable {
             }
         }
         func score(_ gain: Double, _ offset: Double) -> Double? {
+            a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in score(gain, offset, pa, pb) } }
+        }
+        func score(_ gain: Double, _ offset: Double, _ pa: UnsafeBufferPointer<Float>, _ pb: UnsafeBufferPointer<Float>) -> Double? {
             var agreeing = 0, informative = 0, counted = 0, overlays = 0
             for by in 0..<blocks {
                 for bx in 0..<blocks {
@@ -311,7 +470,7 @@ public struct NearDuplicateVerifier: Sendable {
                     for y in (by * block)..<((by + 1) * block) {
                         for x in (bx * block)..<((bx + 1) * block) {
                             let k = 3 * (y * grid + x)
-                            for c in 0..<3 { diff += abs(Double(b[k + c]) - min(255, max(0, gain * Double(a[k + c]) + offset))) }
+                            for c in 0..<3 { diff += abs(Double(pb[k + c]) - min(255, max(0, gain * Double(pa[k + c]) + offset))) }
                         }
                     }
                     let mean = diff / Double(block * block * 3)
