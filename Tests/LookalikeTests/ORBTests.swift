@@ -32,18 +32,9 @@ final class ORBTests: XCTestCase {
         return Homography(Homography.multiply(back, Homography.multiply(tilt, Homography.multiply(turn, centre))))
     }()
 
-    static func inverse(_ h: Homography) -> Homography {
-        let m = h.m
-        let cof: [Double] = [m[4] * m[8] - m[5] * m[7], m[2] * m[7] - m[1] * m[8], m[1] * m[5] - m[2] * m[4],
-                             m[5] * m[6] - m[3] * m[8], m[0] * m[8] - m[2] * m[6], m[2] * m[3] - m[0] * m[5],
-                             m[3] * m[7] - m[4] * m[6], m[1] * m[6] - m[0] * m[7], m[0] * m[4] - m[1] * m[3]]
-        let det = m[0] * cof[0] + m[1] * cof[3] + m[2] * cof[6]
-        return Homography(cof.map { $0 / det })
-    }
-
     /// `image` pushed through `h` (inverse warp, bilinear; outside the source is mid grey).
     static func warped(_ image: GrayImage, by h: Homography) -> GrayImage {
-        let back = inverse(h), w = image.width, hgt = image.height
+        let back = h.inverse!, w = image.width, hgt = image.height
         var out = [UInt8](repeating: 128, count: w * hgt)
         for y in 0..<hgt { for x in 0..<w {
             guard let p = back.apply(SIMD2(Double(x), Double(y))), p.x >= 0, p.y >= 0,
@@ -89,6 +80,23 @@ final class ORBTests: XCTestCase {
         for y in 0..<60 { for x in 0..<80 { card.pixels[(y + 90) * 320 + x + 120] = original.pixels[(y + 90) * 320 + x + 120] } }
         let patch = ORBCheck(original, card)
         XCTAssertLessThanOrEqual(patch.inlierCoverage, 80.0 * 60 / (320 * 240) + 1e-9, "\(patch.inlierCount) inliers")
+    }
+
+    func testCellsShareTheBudgetSoAStrongPatchCannotTakeIt() {
+        // Left half at a fifth of its contrast, right half as drawn: ranked by response alone, the right half takes
+        // nearly every keypoint; with 4 x 4 cells the left half keeps its share.
+        var image = Self.picture(seed: 21)
+        for y in 0..<image.height { for x in 0..<(image.width / 2) {
+            image.pixels[y * image.width + x] = UInt8(100 + Int(image.pixels[y * image.width + x]) / 5)
+        } }
+        let settings = ORBFeatures.Settings(maxFeatures: 200, fastThreshold: 5)
+        var spread = settings
+        spread.cells = 4
+        func left(_ f: ORBFeatures) -> Int { f.keypoints.filter { $0.x < Double(image.width) / 2 }.count }
+        let ranked = ORBFeatures(image, settings: settings), shared = ORBFeatures(image, settings: spread)
+        XCTAssertEqual(ranked.keypoints.count, shared.keypoints.count, "the same budget")
+        XCTAssertLessThan(left(ranked), ranked.keypoints.count / 5, "\(left(ranked)) of \(ranked.keypoints.count)")
+        XCTAssertGreaterThan(left(shared), shared.keypoints.count / 3, "\(left(shared)) of \(shared.keypoints.count)")
     }
 
     func testAnUnrelatedPictureGivesFewInliers() {

@@ -108,9 +108,13 @@ public struct NearDuplicateKeypoints: Sendable {
 
     init(content gray: GrayImage, transforms: Bool) {
         let gray = Self.normalised(gray)
-        plain = ORBFeatures(gray)
-        mirrored = transforms ? ORBFeatures(gray.applying(.upMirrored)) : nil
+        plain = ORBFeatures(gray, settings: Self.settings)
+        mirrored = transforms ? ORBFeatures(gray.applying(.upMirrored), settings: Self.settings) : nil
     }
+
+    /// OpenCV's defaults, with the budget shared over a 4 x 4 grid first: a watermark's letters would otherwise take
+    /// the 500 keypoints of a copy, and none would be left to meet the original's.
+    public static let settings = ORBFeatures.Settings(cells: 4)
 
     /// ORB runs on the content brought to `side` px on its longer side (bilinear): a half-size copy of a small
     /// packshot (100 px) otherwise leaves FAST few pixels inside the pattern's margin, and its keypoints fall below

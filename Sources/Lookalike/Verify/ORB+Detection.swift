@@ -85,7 +85,7 @@ extension ORBFeatures {
 
     /// The `keep` corners with the largest Harris response (k, 7 x 7 window of Sobel derivatives), ties broken by
     /// raster order so the choice never depends on sorting details.
-    static func strongest(_ corners: [Corner], in image: GrayImage, k: Double, keep: Int) -> [Corner] {
+    static func strongest(_ corners: [Corner], in image: GrayImage, k: Double, keep: Int, cells: Int = 1) -> [Corner] {
         let w = image.width
         let rated: [Corner] = image.pixels.withUnsafeBufferPointer { px in
             corners.map { c in
@@ -110,7 +110,16 @@ extension ORBFeatures {
         let order = rated.indices.sorted { a, b in
             rated[a].response != rated[b].response ? rated[a].response > rated[b].response : a < b
         }
-        return order.prefix(keep).map { rated[$0] }
+        guard cells > 1, rated.count > keep else { return order.prefix(keep).map { rated[$0] } }
+        let quota = (keep + cells * cells - 1) / (cells * cells)
+        var taken = [Int](repeating: 0, count: cells * cells), chosen = [Bool](repeating: false, count: rated.count)
+        var count = 0
+        for i in order where count < keep {
+            let c = min(cells - 1, rated[i].y * cells / max(1, image.height)) * cells + min(cells - 1, rated[i].x * cells / max(1, w))
+            if taken[c] < quota { taken[c] += 1; chosen[i] = true; count += 1 }
+        }
+        for i in order where count < keep && !chosen[i] { chosen[i] = true; count += 1 }
+        return order.filter { chosen[$0] }.map { rated[$0] }
     }
 
     /// Half-widths of the disc of radius 15 row by row (dy = 0...15), shared by orientation and the pattern.

@@ -20,10 +20,15 @@ public struct ORBFeatures: Sendable {
         /// FAST: a ring pixel counts as brighter or darker when it differs from the centre by more than this.
         public var fastThreshold: Int
         public var harrisK: Double
+        /// Each level is cut into `cells` x `cells` and each cell first keeps up to its even share of the level's
+        /// budget, strongest first; what is left goes to the strongest of the rest. 1 (OpenCV's ranking): the
+        /// strongest overall, so a caption's letters can take the whole budget from the product under them.
+        public var cells: Int
 
         public init(maxFeatures: Int = 500, scaleFactor: Double = 1.2, maxLevels: Int = 8, minLevelSide: Int = 40,
-                    fastThreshold: Int = 20, harrisK: Double = 0.04) {
-            precondition(maxFeatures >= 0 && scaleFactor > 1 && maxLevels >= 1, "ORBFeatures.Settings out of range")
+                    fastThreshold: Int = 20, harrisK: Double = 0.04, cells: Int = 1) {
+            precondition(maxFeatures >= 0 && scaleFactor > 1 && maxLevels >= 1 && cells >= 1, "ORBFeatures.Settings out of range")
+            self.cells = cells
             self.maxFeatures = maxFeatures
             self.scaleFactor = scaleFactor
             self.maxLevels = maxLevels
@@ -46,7 +51,7 @@ public struct ORBFeatures: Sendable {
         var keypoints: [ORBKeypoint] = [], descriptors: [ORBDescriptor] = []
         for (index, level) in levels.enumerated() where budgets[index] > 0 {
             let corners = Self.fastCorners(level, threshold: settings.fastThreshold, margin: Self.margin)
-            let ranked = Self.strongest(corners, in: level, k: settings.harrisK, keep: budgets[index])
+            let ranked = Self.strongest(corners, in: level, k: settings.harrisK, keep: budgets[index], cells: settings.cells)
             guard !ranked.isEmpty else { continue }
             let smooth = Self.blur(level)
             // Back to the original's pixels: per-axis ratios, since level sizes are rounded.
