@@ -75,8 +75,9 @@ struct VerifyCommand: ParsableCommand {
                                needed, verifier.orbInlierRatio * 100, verifier.orbConfidentInliers, verifier.orbDecisiveKeypoints))
         }
         if check.decidedBy == "strict thumbnails" {
-            console.out(String(format: "too few keypoints to decide: needs %.0f%% of blocks, gradient correlation %.2f, views within %d bits\n",
-                               verifier.strictAgreeing * 100, verifier.strictStructure, verifier.strictHashDistance))
+            console.out(String(format: "too few keypoints to decide: needs %.0f%% of blocks, gradient correlation %.2f, views within %d bits, "
+                               + "a brightness offset within %.0f\n", verifier.strictAgreeing * 100, verifier.strictStructure,
+                               verifier.strictHashDistance, verifier.strictOffset))
         }
         console.out("verdict: \(check.verdict.rawValue)\n")
         console.flush()

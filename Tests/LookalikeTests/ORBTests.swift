@@ -99,6 +99,33 @@ final class ORBTests: XCTestCase {
         XCTAssertGreaterThan(left(shared), shared.keypoints.count / 3, "\(left(shared)) of \(shared.keypoints.count)")
     }
 
+    func testTheVectorisedSegmentTestIsFASTs() {
+        // Every pixel of noisy pictures at several thresholds against the test written out: 9 contiguous ring
+        // pixels (wrapping round) all brighter than centre + t, or all darker than centre - t.
+        var rng = SplitMix64(seed: 5)
+        let offsets = ORBFeatures.ring.map { Int32($0.dy * 97 + $0.dx) }
+        for t in [1, 10, 20, 60] {
+            var image = Self.picture(seed: UInt64(t), width: 97, height: 61)
+            for k in image.pixels.indices where rng.next() % 4 == 0 { image.pixels[k] = UInt8(rng.next() % 256) }
+            let arcs = NativeKernels.fastArcs(image, threshold: t, margin: 3, ring: offsets)
+            var corners = 0
+            for y in 0..<61 { for x in 0..<97 {
+                guard x >= 3, y >= 3, x < 94, y < 58 else { XCTAssertEqual(arcs[y * 97 + x], 0); continue }
+                let p = Int(image.pixels[y * 97 + x])
+                func arc(_ test: (Int) -> Bool) -> Bool {
+                    (0..<16).contains { start in (0..<9).allSatisfy { j in
+                        let r = ORBFeatures.ring[(start + j) % 16]
+                        return test(Int(image.pixels[(y + r.dy) * 97 + x + r.dx]))
+                    } }
+                }
+                let expected = (arc { $0 > p + t } ? 1 : 0) | (arc { $0 < p - t } ? 2 : 0)
+                XCTAssertEqual(Int(arcs[y * 97 + x]), expected, "(\(x), \(y)) at \(t)")
+                corners += expected != 0 ? 1 : 0
+            } }
+            XCTAssertGreaterThan(corners, 0, "threshold \(t) finds corners to compare")
+        }
+    }
+
     func testAnUnrelatedPictureGivesFewInliers() {
         let check = ORBCheck(Self.picture(seed: 7), Self.picture(seed: 8))
         XCTAssertGreaterThan(check.second.keypoints.count, 300)

@@ -71,6 +71,12 @@ void lk_hamming_distances64(const uint64_t *codes, size_t count, uint64_t query,
 void lk_orb_nearest(const uint64_t *from, size_t n, const uint64_t *to, size_t m, int32_t *best, int32_t *first,
                     int32_t *second, int32_t *back_best, int32_t *back_distance);
 
+/* FAST-9 on a grey image: for every pixel at least `margin` from the edges, bit 0 of out[y * w + x] when 9
+   contiguous pixels of the 16-pixel ring (offsets `ring`) are brighter than it by more than `threshold`, bit 1
+   when 9 are darker by more; other entries are left as they are. */
+void lk_fast_arcs(const uint8_t *px, int32_t w, int32_t h, int32_t margin, int32_t threshold, const int32_t *ring,
+                  uint8_t *out);
+
 /* Indices j in [start, end) with popcount(codes[j] ^ query) <= radius, and their distances; returns how many.
    out_index and out_distance need room for end - start entries. */
 size_t lk_hamming_within64(const uint64_t *codes, size_t start, size_t end, uint64_t query, int radius,

@@ -90,6 +90,14 @@ enum NativeKernels {
         }
     }
 
+    /// FAST-9's segment test over a grey image (`lk_fast_arcs`): per pixel at least `margin` from the edges, bit 0
+    /// for a bright arc of 9, bit 1 for a dark one; 0 elsewhere.
+    static func fastArcs(_ image: GrayImage, threshold: Int, margin: Int, ring: [Int32]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: image.width * image.height)
+        lk_fast_arcs(image.pixels, Int32(image.width), Int32(image.height), Int32(margin), Int32(threshold), ring, &out)
+        return out
+    }
+
     /// ORB descriptors' nearest neighbours both ways in one pass over the distances (`lk_orb_nearest`): `words`
     /// hold 4 words per descriptor.
     static func orbNearest(from: [UInt64], to: [UInt64]) -> (forward: [(best: Int, bestDistance: Int, secondDistance: Int)],

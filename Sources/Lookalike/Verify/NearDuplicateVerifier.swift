@@ -54,11 +54,14 @@ public struct NearDuplicateVerifier: Sendable {
     public var rescueStructure = 0.8
     public var rescueOverlap = 0.9
     public var rescueRadius = 6
-    /// Below that (white on white, plain fabric), a pair ORB does not confirm needs a perfect thumbnail match:
+    /// Under `orbDecisiveKeypoints` (white on white, plain fabric), a pair ORB does not confirm needs a perfect thumbnail match:
     /// every informative block, gradients correlated at `strictStructure`, views within `strictHashDistance` bits.
     public var strictAgreeing = 1.0
     public var strictStructure = 0.95
     public var strictHashDistance = 8
+    /// And a brightness map that is (almost) a gain alone, its offset within this: brightening scales, while an
+    /// offset of 30 or more turns a black skirt into a charcoal one of the same cut.
+    public var strictOffset = 16.0
     /// The share of blocks that must be informative for a check to prove anything.
     public var minimumInformative = 0.2
     /// Shifts tried, as shares of the window: -slack ... +slack in steps of `step`, on each axis.
@@ -210,7 +213,8 @@ public struct NearDuplicateVerifier: Sendable {
             }
             // Too few keypoints to decide (white on white, plain fabric): only a perfect thumbnail match stands.
             check.decidedBy = "strict thumbnails"
-            if check.agreeing >= strictAgreeing && check.structure >= strictStructure && check.hashDistance <= strictHashDistance {
+            if check.agreeing >= strictAgreeing && check.structure >= strictStructure && check.hashDistance <= strictHashDistance
+                && abs(check.offset) <= strictOffset {
                 return check
             }
             check.verdict = .different

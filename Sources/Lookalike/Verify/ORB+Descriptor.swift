@@ -86,8 +86,9 @@ extension ORBFeatures {
                     if w > 4 {
                         for x in 2..<(w - 2) {
                             let i = row + x
-                            out[i] = Int32(px[i - 2]) + 4 * Int32(px[i - 1]) + 6 * Int32(px[i])
-                                + 4 * Int32(px[i + 1]) + Int32(px[i + 2])
+                            // Wrapping operators (no overflow is possible: at most 16 x 255) let the loop vectorise.
+                            out[i] = Int32(px[i - 2]) &+ 4 &* Int32(px[i - 1]) &+ 6 &* Int32(px[i])
+                                &+ 4 &* Int32(px[i + 1]) &+ Int32(px[i + 2])
                         }
                     }
                     for x in max(min(2, w), w - 2)..<w { edge(x) }
@@ -101,8 +102,8 @@ extension ORBFeatures {
                     let r = (-2...2).map { min(h - 1, max(0, y + $0)) * w }
                     let r0 = r[0], r1 = r[1], r2 = r[2], r3 = r[3], r4 = r[4]
                     for x in 0..<w {
-                        let sum = src[r0 + x] + 4 * src[r1 + x] + 6 * src[r2 + x] + 4 * src[r3 + x] + src[r4 + x]
-                        dst[y * w + x] = UInt8((sum + 128) >> 8)
+                        let sum = src[r0 + x] &+ 4 &* src[r1 + x] &+ 6 &* src[r2 + x] &+ 4 &* src[r3 + x] &+ src[r4 + x]
+                        dst[y * w + x] = UInt8(truncatingIfNeeded: (sum &+ 128) >> 8)
                     }
                 }
             }
