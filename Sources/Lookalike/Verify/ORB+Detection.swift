@@ -25,7 +25,7 @@ extension ORBFeatures {
         var found: [Corner] = []
         // The segment test for every pixel in C (vectorised); the score only where it passes (a few percent).
         let arcs = NativeKernels.fastArcs(image, threshold: threshold, margin: margin, ring: offsets.map { Int32($0) })
-        image.pixels.withUnsafeBufferPointer { px in
+        image.pixels.withUnsafeBufferPointer { px in arcs.withUnsafeBufferPointer { arcs in
             offsets.withUnsafeBufferPointer { off in
                 let d = UnsafeMutableBufferPointer<Int>.allocate(capacity: 16)
                 defer { d.deallocate() }
@@ -41,7 +41,7 @@ extension ORBFeatures {
                     }
                 }
             }
-        }
+        } }
         // Keep a corner when no neighbour scores higher; of equal neighbours the first in raster order stays.
         return found.filter { c in
             let i = c.y * w + c.x
