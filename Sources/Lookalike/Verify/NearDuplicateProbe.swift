@@ -155,7 +155,6 @@ public struct NearDuplicateKeypoints: Sendable {
 }
 
 extension NearDuplicateProbe {
-
     /// Area-averaged onto a `thumbnailSide` square (the aspect is dropped: views are compared window to window).
     static func thumbnail(_ image: RGBImage, side: Int = thumbnailSide) -> [UInt8] {
         resized(image, width: side, height: side)
