@@ -1,7 +1,8 @@
 // Every figure of the near-duplicate check for every candidate pair of a labelled set (labels.csv: path,group,view,
 // as Scripts/make_near_duplicates.py writes), one TSV line each: whether the two share a label, their views, the
-// thumbnail check (its best view pair), ORB's matches and inliers (the better of plain and mirrored), and whether
-// the verifier passes the pair, by which rule. Pairs of one label that never became candidates are listed too
+// thumbnail check (its best view pair), ORB's matches and inliers (the better of plain and mirrored), whether the
+// verifier passes the pair and by which rule, the images' quality, and over the better ORB homography the inliers'
+// coverage and the warped thumbnails' agreement, structure and overlap. Pairs of one label that never became candidates are listed too
 // (candidate 0). How the verifier's rule was chosen (the TSV scored in Python, components over passing pairs):
 //   .build/release/LookalikeBenchmarks neardup SET/labels.csv > pairs.tsv
 import Foundation
