@@ -25,6 +25,22 @@ final class CommandLineTests: XCTestCase {
         return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
     }
 
+    /// `copies` runs of the same command started together, their output discarded: each one's exit status.
+    func runAtOnce(_ arguments: [String], copies: Int = 2) throws -> [Int32] {
+        let binary = FixturePaths.repositoryRoot.appendingPathComponent(".build/debug/lookalike")
+        let processes = try (0..<copies).map { _ -> Process in
+            let p = Process()
+            p.executableURL = binary
+            p.arguments = arguments
+            p.standardInput = FileHandle.nullDevice
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        return processes.map { $0.waitUntilExit(); return $0.terminationStatus }
+    }
+
     func testFolderWithBrokenFilesHashesTheRestAndExitsOne() throws {
         let result = try run(["hash", "--format", "jsonl", FixturePaths.images.path])
         XCTAssertEqual(result.status, 1, result.stderr)

@@ -67,18 +67,7 @@ extension CommandLineTests {
         XCTAssertEqual(twice.model, clean.model)
         // Two runs at once onto one output: both finish, one complete model, no temporary file left.
         let shared = folder.appendingPathComponent("shared.safetensors").path
-        let binary = FixturePaths.repositoryRoot.appendingPathComponent(".build/debug/lookalike")
-        let processes = try (0..<2).map { _ -> Process in
-            let p = Process()
-            p.executableURL = binary
-            p.arguments = ["train", "autoencoder", images.path, "--size", "16", "--epochs", "1", "--seed", "3", "--jobs", "1", "--out", shared]
-            p.standardInput = FileHandle.nullDevice
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            return p
-        }
-        for p in processes { p.waitUntilExit(); XCTAssertEqual(p.terminationStatus, 0) }
+        XCTAssertEqual(try runAtOnce(["train", "autoencoder", images.path, "--size", "16", "--epochs", "1", "--seed", "3", "--jobs", "1", "--out", shared]), [0, 0])
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: shared)), clean.model)
         XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: folder.path)),
                        ["images", "clean.safetensors", "twice.safetensors", "shared.safetensors"])

@@ -137,18 +137,7 @@ extension CommandLineTests {
         let shared = root.appendingPathComponent("shared.tsv").path
         let folders = [root.appendingPathComponent("a").path, root.appendingPathComponent("b").path]
         XCTAssertEqual(try run(["neighbours", "-k", "3", "--method", "dhash,colour", "--out", single] + folders).status, 0)
-        let binary = FixturePaths.repositoryRoot.appendingPathComponent(".build/debug/lookalike")
-        let processes = try (0..<2).map { _ -> Process in
-            let p = Process()
-            p.executableURL = binary
-            p.arguments = ["neighbours", "-k", "3", "--method", "dhash,colour", "--jobs", "1", "--out", shared] + folders
-            p.standardInput = FileHandle.nullDevice
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            return p
-        }
-        for p in processes { p.waitUntilExit(); XCTAssertEqual(p.terminationStatus, 0) }
+        XCTAssertEqual(try runAtOnce(["neighbours", "-k", "3", "--method", "dhash,colour", "--jobs", "1", "--out", shared] + folders), [0, 0])
         XCTAssertEqual(try String(contentsOfFile: shared, encoding: .utf8), try String(contentsOfFile: single, encoding: .utf8))
         let left = try FileManager.default.contentsOfDirectory(atPath: root.path)
         XCTAssertFalse(left.contains { $0.contains(".partial-") }, "\(left)")

@@ -229,7 +229,8 @@ public struct NearDuplicateVerifier: Sendable {
                 _ a: NearDuplicateProbe, _ b: NearDuplicateProbe,
                 _ ka: NearDuplicateKeypoints?, _ kb: NearDuplicateKeypoints?) -> Check {
         let best = thumbnails.best
-        guard rescuable(thumbnails), !a.isFlat, !b.isFlat, let ka, let kb else { return best }
+        // A flat image's check is "too flat", never rescuable.
+        guard rescuable(thumbnails), let ka, let kb else { return best }
         var found: (ORBCheck, Bool)?
         for mirrored in [false, true] {
             guard let second = mirrored ? kb.mirrored : kb.plain else { continue }

@@ -30,10 +30,6 @@ public struct ORBCheck: Sendable {
     public let inlierCount: Int
     /// inlierCount / matches.count (0 without matches).
     public let inlierRatio: Double
-    /// The smaller of the two shares of its image that the inliers' bounding box covers (0 without inliers): a
-    /// copy agrees across the picture, two pictures sharing only a caption or a logo agree on that patch alone.
-    public let inlierCoverage: Double
-
     public init(_ a: GrayImage, _ b: GrayImage, settings: Settings = Settings()) {
         self.init(ORBFeatures(a, settings: settings.features), ORBFeatures(b, settings: settings.features),
                   settings: settings)
@@ -51,15 +47,19 @@ public struct ORBCheck: Sendable {
         inliers = fit?.inliers ?? [Bool](repeating: false, count: matches.count)
         inlierCount = fit?.inlierCount ?? 0
         inlierRatio = fit?.inlierRatio ?? 0
-        var coverage = (first: (x: Double.infinity, y: Double.infinity, X: -Double.infinity, Y: -Double.infinity), second: (x: Double.infinity, y: Double.infinity, X: -Double.infinity, Y: -Double.infinity))
-        for (m, match) in matches.enumerated() where inliers[m] {
-            let p = first.keypoints[match.queryIndex], q = second.keypoints[match.trainIndex]
-            coverage.first = (min(coverage.first.x, p.x), min(coverage.first.y, p.y), max(coverage.first.X, p.x), max(coverage.first.Y, p.y))
-            coverage.second = (min(coverage.second.x, q.x), min(coverage.second.y, q.y), max(coverage.second.X, q.x), max(coverage.second.Y, q.y))
+    }
+
+    /// The smaller of the two shares of its image that the inliers' bounding box covers (0 without inliers): a
+    /// copy agrees across the picture, two pictures sharing only a caption or a logo agree on that patch alone.
+    /// Made when asked (the diagnosis reads it; the verifier does not).
+    public var inlierCoverage: Double {
+        func share(_ points: [ORBKeypoint], _ f: ORBFeatures) -> Double {
+            guard let x0 = points.map(\.x).min(), let x1 = points.map(\.x).max(),
+                  let y0 = points.map(\.y).min(), let y1 = points.map(\.y).max() else { return 0 }
+            return (x1 - x0) * (y1 - y0) / Double(max(1, f.width * f.height))
         }
-        func share(_ box: (x: Double, y: Double, X: Double, Y: Double), _ f: ORBFeatures) -> Double {
-            box.X >= box.x ? (box.X - box.x) * (box.Y - box.y) / Double(max(1, f.width * f.height)) : 0
-        }
-        inlierCoverage = min(share(coverage.first, first), share(coverage.second, second))
+        let kept = matches.indices.filter { inliers[$0] }
+        return min(share(kept.map { first.keypoints[matches[$0].queryIndex] }, first),
+                   share(kept.map { second.keypoints[matches[$0].trainIndex] }, second))
     }
 }
