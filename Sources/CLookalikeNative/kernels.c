@@ -209,32 +209,3 @@ void lk_orb_nearest(const uint64_t *from, size_t n, const uint64_t *to, size_t m
     }
 }
 
-// FAST-9 segment test for every pixel at least `margin` from the edges: out[y * w + x] gets bit 0 when 9
-// contiguous ring pixels (of the 16 at `ring`, offsets in pixels) are brighter than centre + threshold, bit 1
-// when 9 are darker than centre - threshold; 0 elsewhere in that range (the rest of `out` is left alone).
-// Branch-free over x, so the compiler vectorises a row 32 or 64 pixels at a time; the test is exact, so every
-// ISA finds the same corners.
-LK_MULTIVERSION
-void lk_fast_arcs(const uint8_t *px, int32_t w, int32_t h, int32_t margin, int32_t threshold, const int32_t *ring,
-                  uint8_t *out) {
-    int32_t o[16];
-    for (int k = 0; k < 16; k++) o[k] = ring[k];
-    for (int32_t y = margin; y < h - margin; y++) {
-        const uint8_t *row = px + (size_t)y * (size_t)w;
-        uint8_t *dst = out + (size_t)y * (size_t)w;
-        for (int32_t x = margin; x < w - margin; x++) {
-            int32_t p = row[x], hi = p + threshold, lo = p - threshold;
-            uint32_t b = 0, d = 0;
-            for (int k = 0; k < 16; k++) {
-                int32_t v = row[x + o[k]];
-                b |= (uint32_t)(v > hi) << k;
-                d |= (uint32_t)(v < lo) << k;
-            }
-            // Doubled so arcs wrap; then bit j of b9 is set when ring bits j ... j + 8 all are.
-            b |= b << 16; d |= d << 16;
-            uint32_t b2 = b & (b >> 1), b4 = b2 & (b2 >> 2), b8 = b4 & (b4 >> 4), b9 = b8 & (b >> 8);
-            uint32_t d2 = d & (d >> 1), d4 = d2 & (d2 >> 2), d8 = d4 & (d4 >> 4), d9 = d8 & (d >> 8);
-            dst[x] = (uint8_t)((b9 != 0) | ((d9 != 0) << 1));
-        }
-    }
-}

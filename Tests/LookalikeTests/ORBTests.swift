@@ -99,30 +99,109 @@ final class ORBTests: XCTestCase {
         XCTAssertGreaterThan(left(shared), shared.keypoints.count / 3, "\(left(shared)) of \(shared.keypoints.count)")
     }
 
-    func testTheVectorisedSegmentTestIsFASTs() {
-        // Every pixel of noisy pictures at several thresholds against the test written out: 9 contiguous ring
-        // pixels (wrapping round) all brighter than centre + t, or all darker than centre - t.
+    func testFASTCornersAreTheTestWrittenOut() {
+        // Every pixel of noisy pictures at several thresholds against FAST written out: 9 contiguous ring pixels
+        // (wrapping round) all brighter than centre + t, or all darker than centre - t; the score the largest t
+        // still passing; kept when no neighbour scores higher (of equal ones, the first in raster order).
         var rng = SplitMix64(seed: 5)
-        let offsets = ORBFeatures.ring.map { Int32($0.dy * 97 + $0.dx) }
+        let (w, h, margin) = (97, 61, 4)
         for t in [1, 10, 20, 60] {
-            var image = Self.picture(seed: UInt64(t), width: 97, height: 61)
+            var image = Self.picture(seed: UInt64(t), width: w, height: h)
             for k in image.pixels.indices where rng.next() % 4 == 0 { image.pixels[k] = UInt8(rng.next() % 256) }
-            let arcs = NativeKernels.fastArcs(image, threshold: t, margin: 3, ring: offsets)
-            var corners = 0
-            for y in 0..<61 { for x in 0..<97 {
-                guard x >= 3, y >= 3, x < 94, y < 58 else { XCTAssertEqual(arcs[y * 97 + x], 0); continue }
-                let p = Int(image.pixels[y * 97 + x])
-                func arc(_ test: (Int) -> Bool) -> Bool {
-                    (0..<16).contains { start in (0..<9).allSatisfy { j in
-                        let r = ORBFeatures.ring[(start + j) % 16]
-                        return test(Int(image.pixels[(y + r.dy) * 97 + x + r.dx]))
-                    } }
+            var scores = [Int](repeating: 0, count: w * h), candidates: [(x: Int, y: Int)] = []
+            for y in margin..<(h - margin) { for x in margin..<(w - margin) {
+                let p = Int(image.pixels[y * w + x])
+                let d = ORBFeatures.ring.map { Int(image.pixels[(y + $0.dy) * w + x + $0.dx]) - p }
+                func best(_ sign: Int) -> Int {
+                    (0..<16).map { start in (0..<9).map { sign * d[(start + $0) % 16] }.min()! }.max()!
                 }
-                let expected = (arc { $0 > p + t } ? 1 : 0) | (arc { $0 < p - t } ? 2 : 0)
-                XCTAssertEqual(Int(arcs[y * 97 + x]), expected, "(\(x), \(y)) at \(t)")
-                corners += expected != 0 ? 1 : 0
+                let bright = best(1) > t, dark = best(-1) > t
+                guard bright || dark else { continue }
+                scores[y * w + x] = max(bright ? best(1) - 1 : 0, dark ? best(-1) - 1 : 0)
+                candidates.append((x, y))
             } }
-            XCTAssertGreaterThan(corners, 0, "threshold \(t) finds corners to compare")
+            let expected = candidates.filter { c in
+                let s = scores[c.y * w + c.x]
+                return (-1...1).allSatisfy { dy in (-1...1).allSatisfy { dx in
+                    let n = scores[(c.y + dy) * w + c.x + dx]
+                    return (dy == 0 && dx == 0) || n < s || (n == s && (dy > 0 || (dy == 0 && dx > 0)))
+                } }
+            }
+            let found = ORBFeatures.fastCorners(image, threshold: t, margin: margin)
+            XCTAssertGreaterThan(expected.count, 0, "threshold \(t) finds corners to compare")
+            XCTAssertEqual(found.map { [$0.x, $0.y, $0.score] }, expected.map { [$0.x, $0.y, scores[$0.y * w + $0.x]] },
+                           "threshold \(t)")
+        }
+    }
+
+    func testTheNativeStepsAreTheStepsWrittenOut() {
+        // The pyramid, blur, Harris, orientation and BRIEF run in C (vectorised for the machine); each must give
+        // what the definition gives, bit for bit, on an odd-sized noisy picture.
+        var rng = SplitMix64(seed: 9)
+        var image = Self.picture(seed: 3, width: 203, height: 157)
+        for k in image.pixels.indices where rng.next() % 5 == 0 { image.pixels[k] = UInt8(rng.next() % 256) }
+        let (w, h) = (image.width, image.height)
+        func px(_ x: Int, _ y: Int) -> Int { Int(image.pixels[min(h - 1, max(0, y)) * w + min(w - 1, max(0, x))]) }
+
+        // Area averaging: rows first into Floats, then columns, rounded once.
+        for (tw, th) in [(169, 131), (98, 76), (40, 40), (203, 157), (57, 150)] {
+            let columns = Footprints(source: w, target: tw), rows = Footprints(source: h, target: th)
+            var across = [Float](repeating: 0, count: h * tw)
+            for y in 0..<h { for x in 0..<tw {
+                var sum: Float = 0
+                for j in 0..<(columns.start[x + 1] - columns.start[x]) {
+                    sum += columns.weights[columns.start[x] + j] * Float(px(columns.first[x] + j, y))
+                }
+                across[y * tw + x] = sum
+            } }
+            var expected = [UInt8](repeating: 0, count: tw * th)
+            for y in 0..<th { for x in 0..<tw {
+                var acc: Float = 0
+                for j in rows.start[y]..<rows.start[y + 1] {
+                    acc += rows.weights[j] * across[(rows.first[y] + j - rows.start[y]) * tw + x]
+                }
+                expected[y * tw + x] = UInt8(min(255, max(0, acc) + 0.5))
+            } }
+            XCTAssertEqual(ORBFeatures.areaResize(image, width: tw, height: th).pixels, expected, "\(tw) x \(th)")
+        }
+
+        // The 5 x 5 binomial blur, edges repeated, rounded.
+        let blurred = ORBFeatures.blur(image)
+        let taps = [1, 4, 6, 4, 1]
+        for y in 0..<h { for x in 0..<w {
+            var sum = 0
+            for j in 0..<5 { for i in 0..<5 { sum += taps[j] * taps[i] * px(x + i - 2, y + j - 2) } }
+            if Int(blurred.pixels[y * w + x]) != (sum + 128) >> 8 { XCTFail("blur at (\(x), \(y))"); return }
+        } }
+
+        // Harris, orientation and the descriptor at points inside the margin.
+        let points = (0..<300).map { _ in (x: 16 + Int(rng.next() % UInt64(w - 32)), y: 16 + Int(rng.next() % UInt64(h - 32))) }
+        let at = points.map { Int32($0.y * w + $0.x) }
+        let harris = NativeKernels.harris(image, at: at, k: 0.04)
+        let angles = NativeKernels.orbOrientation(image, at: at, halfWidths: ORBFeatures.discHalfWidths)
+        let steps = angles.map(ORBPattern.step)
+        let words = NativeKernels.orbDescribe(blurred, at: at, steps: steps, pattern: ORBPattern.shared.offsets)
+        for (n, p) in points.enumerated() {
+            var xx = 0, yy = 0, xy = 0
+            for y in (p.y - 3)...(p.y + 3) { for x in (p.x - 3)...(p.x + 3) {
+                let gx = px(x + 1, y - 1) + 2 * px(x + 1, y) + px(x + 1, y + 1) - px(x - 1, y - 1) - 2 * px(x - 1, y) - px(x - 1, y + 1)
+                let gy = px(x - 1, y + 1) + 2 * px(x, y + 1) + px(x + 1, y + 1) - px(x - 1, y - 1) - 2 * px(x, y - 1) - px(x + 1, y - 1)
+                xx += gx * gx; yy += gy * gy; xy += gx * gy
+            } }
+            let (a, b, c) = (Double(xx), Double(yy), Double(xy))
+            XCTAssertEqual(harris[n], a * b - c * c - 0.04 * (a + b) * (a + b), "Harris at \(p)")
+            var m10 = 0, m01 = 0
+            for dy in -15...15 {
+                let half = Int(ORBFeatures.discHalfWidths[abs(dy)])
+                for dx in -half...half { m10 += dx * px(p.x + dx, p.y + dy); m01 += dy * px(p.x + dx, p.y + dy) }
+            }
+            XCTAssertEqual(angles[n], atan2(Double(m01), Double(m10)), "orientation at \(p)")
+            var expected: [UInt64] = [0, 0, 0, 0]
+            for (i, pair) in ORBPattern.shared.turned[Int(steps[n])].enumerated() {
+                let first = blurred.pixels[(p.y + pair.1) * w + p.x + pair.0], second = blurred.pixels[(p.y + pair.3) * w + p.x + pair.2]
+                if first < second { expected[i >> 6] |= 1 << UInt64(i & 63) }
+            }
+            XCTAssertEqual(Array(words[(4 * n)..<(4 * n + 4)]), expected, "descriptor at \(p)")
         }
     }
 

@@ -71,11 +71,31 @@ void lk_hamming_distances64(const uint64_t *codes, size_t count, uint64_t query,
 void lk_orb_nearest(const uint64_t *from, size_t n, const uint64_t *to, size_t m, int32_t *best, int32_t *first,
                     int32_t *second, int32_t *back_best, int32_t *back_distance);
 
-/* FAST-9 on a grey image: for every pixel at least `margin` from the edges, bit 0 of out[y * w + x] when 9
-   contiguous pixels of the 16-pixel ring (offsets `ring`) are brighter than it by more than `threshold`, bit 1
-   when 9 are darker by more; other entries are left as they are. */
-void lk_fast_arcs(const uint8_t *px, int32_t w, int32_t h, int32_t margin, int32_t threshold, const int32_t *ring,
-                  uint8_t *out);
+/* ORB (orb.c), each bit for bit as the Swift it replaced. The source as floats, transposed: dst[x * h + y]. */
+void lk_u8_transposed_f32(const uint8_t *src, int32_t w, int32_t h, float *dst);
+/* Area averaging of a w x h image (given transposed, as floats) to out_w x out_h: rows first, then columns, each
+   output pixel's weights `*_weights[*_start[i] ..< *_start[i + 1]]` from source pixel `*_first[i]`; rounded once.
+   scratch and scratch2 hold h * out_w floats each. */
+void lk_area_resize(const float *transposed, int32_t w, int32_t h, int32_t out_w, int32_t out_h,
+                    const int32_t *col_first, const int32_t *col_start, const float *col_weights,
+                    const int32_t *row_first, const int32_t *row_start, const float *row_weights,
+                    float *scratch, float *scratch2, uint8_t *out);
+/* FAST-9 corners at least `margin` from the edges that survive 3 x 3 non-maximum suppression of their score, as
+   pixel indices in raster order into `found` (room for every pixel); their scores in `scores` (w * h, zeroed);
+   `arcs` is one row of scratch. Returns how many. */
+size_t lk_fast_corners(const uint8_t *px, int32_t w, int32_t h, int32_t margin, int32_t threshold,
+                       const int32_t *ring, uint8_t *scores, uint8_t *arcs, int32_t *found);
+/* Harris response (7 x 7 window of Sobel derivatives, constant k) at each of the n pixel indices `at`. */
+void lk_harris(const uint8_t *px, int32_t w, const int32_t *at, size_t n, double k, double *out);
+/* The angle of the intensity centroid of the disc (half_widths[|dy|] for dy in -radius...radius) at each `at`. */
+void lk_orb_orientation(const uint8_t *px, int32_t w, const int32_t *at, size_t n, const int32_t *half_widths,
+                        int32_t radius, double *out);
+/* 5 x 5 binomial blur, edges repeated, rounded; `across` holds w * h. */
+void lk_orb_blur(const uint8_t *px, int32_t w, int32_t h, uint16_t *across, uint8_t *out);
+/* Rotated BRIEF at each `at` of a smoothed image: pattern holds 256 (dx1, dy1, dx2, dy2) per angle step; bit i
+   set when the first point of pair i is darker than the second. out: 4 words per keypoint. */
+void lk_orb_describe(const uint8_t *smooth, int32_t w, const int32_t *at, const int32_t *steps, size_t n,
+                     const int8_t *pattern, uint64_t *out);
 
 /* Indices j in [start, end) with popcount(codes[j] ^ query) <= radius, and their distances; returns how many.
    out_index and out_distance need room for end - start entries. */

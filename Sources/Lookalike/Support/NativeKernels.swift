@@ -90,11 +90,70 @@ enum NativeKernels {
         }
     }
 
-    /// FAST-9's segment test over a grey image (`lk_fast_arcs`): per pixel at least `margin` from the edges, bit 0
-    /// for a bright arc of 9, bit 1 for a dark one; 0 elsewhere.
-    static func fastArcs(_ image: GrayImage, threshold: Int, margin: Int, ring: [Int32]) -> [UInt8] {
+    /// ORB's pyramid source (`lk_u8_transposed_f32`): the image as floats, column by column.
+    static func transposedFloats(_ image: GrayImage) -> [Float] {
+        var out = [Float](repeating: 0, count: image.width * image.height)
+        lk_u8_transposed_f32(image.pixels, Int32(image.width), Int32(image.height), &out)
+        return out
+    }
+
+    /// Area averaging (`lk_area_resize`) of an image given by `transposedFloats`, rows then columns.
+    static func areaResize(transposed: [Float], width w: Int, height h: Int, columns: Footprints, rows: Footprints,
+                           toWidth width: Int, height: Int) -> GrayImage {
+        precondition(transposed.count == w * h && columns.first.count == width && rows.first.count == height)
+        let cf = columns.first.map { Int32($0) }, cs = columns.start.map { Int32($0) }
+        let rf = rows.first.map { Int32($0) }, rs = rows.start.map { Int32($0) }
+        // Every byte of `out` and every scratch float read is written first by C.
+        let scratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: 2 * h * width)
+        defer { scratch.deallocate() }
+        let out = [UInt8](unsafeUninitializedCapacity: width * height) { buffer, count in
+            lk_area_resize(transposed, Int32(w), Int32(h), Int32(width), Int32(height), cf, cs, columns.weights,
+                           rf, rs, rows.weights, scratch.baseAddress, scratch.baseAddress! + h * width, buffer.baseAddress)
+            count = width * height
+        }
+        return GrayImage(width: width, height: height, pixels: out)
+    }
+
+    /// FAST-9 corners after 3 x 3 non-maximum suppression (`lk_fast_corners`): pixel indices in raster order
+    /// and their scores.
+    static func fastCorners(_ image: GrayImage, threshold: Int, margin: Int, ring: [Int32]) -> (at: [Int32], scores: [UInt8]) {
+        var scores = [UInt8](repeating: 0, count: image.width * image.height)
+        // Zeroed and 8 bytes longer than a row: C reads the row's test results 8 at a time.
+        var arcs = [UInt8](repeating: 0, count: image.width + 8)
+        let found = [Int32](unsafeUninitializedCapacity: image.width * image.height) { buffer, count in
+            count = lk_fast_corners(image.pixels, Int32(image.width), Int32(image.height), Int32(margin), Int32(threshold),
+                                    ring, &scores, &arcs, buffer.baseAddress)
+        }
+        return (found, scores)
+    }
+
+    /// Harris responses (`lk_harris`) at pixel indices at least 4 from every edge.
+    static func harris(_ image: GrayImage, at: [Int32], k: Double) -> [Double] {
+        var out = [Double](repeating: 0, count: at.count)
+        lk_harris(image.pixels, Int32(image.width), at, at.count, k, &out)
+        return out
+    }
+
+    /// Intensity-centroid angles (`lk_orb_orientation`) over a disc of `halfWidths` around each index.
+    static func orbOrientation(_ image: GrayImage, at: [Int32], halfWidths: [Int32]) -> [Double] {
+        var out = [Double](repeating: 0, count: at.count)
+        lk_orb_orientation(image.pixels, Int32(image.width), at, at.count, halfWidths, Int32(halfWidths.count - 1), &out)
+        return out
+    }
+
+    /// ORB's 5 x 5 binomial blur (`lk_orb_blur`).
+    static func orbBlur(_ image: GrayImage) -> GrayImage {
+        var across = [UInt16](repeating: 0, count: image.width * image.height)
         var out = [UInt8](repeating: 0, count: image.width * image.height)
-        lk_fast_arcs(image.pixels, Int32(image.width), Int32(image.height), Int32(margin), Int32(threshold), ring, &out)
+        lk_orb_blur(image.pixels, Int32(image.width), Int32(image.height), &across, &out)
+        return GrayImage(width: image.width, height: image.height, pixels: out)
+    }
+
+    /// Rotated BRIEF (`lk_orb_describe`): `pattern` holds 256 x 4 offsets per angle step; 4 words per keypoint.
+    static func orbDescribe(_ smooth: GrayImage, at: [Int32], steps: [Int32], pattern: [Int8]) -> [UInt64] {
+        precondition(at.count == steps.count)
+        var out = [UInt64](repeating: 0, count: 4 * at.count)
+        lk_orb_describe(smooth.pixels, Int32(smooth.width), at, steps, at.count, pattern, &out)
         return out
     }
 

@@ -46,25 +46,19 @@ struct ORBPattern: Sendable {
                 return (a.0, a.1, b.0, b.1)
             }
         }
+        offsets = turned.flatMap { $0.flatMap { [Int8($0.0), Int8($0.1), Int8($0.2), Int8($0.3)] } }
     }
 
-    /// The descriptor of the keypoint at (x, y) of a smoothed level: bit i is set when the first point of pair i,
-    /// turned by `angle` (rounded to the nearest step), is darker than the second.
-    func describe(_ smooth: GrayImage, x: Int, y: Int, angle: Double) -> ORBDescriptor {
-        let steps = Double(Self.angleSteps)
-        var step = Int((angle / (2 * Double.pi) * steps).rounded()) % Self.angleSteps
-        if step < 0 { step += Self.angleSteps }
-        let w = smooth.width, centre = y * w + x
-        var words: [UInt64] = [0, 0, 0, 0]
-        smooth.pixels.withUnsafeBufferPointer { px in
-            turned[step].withUnsafeBufferPointer { pairs in
-                for i in 0..<256 {
-                    let p = pairs[i]
-                    if px[centre + p.1 * w + p.0] < px[centre + p.3 * w + p.2] { words[i >> 6] |= 1 << UInt64(i & 63) }
-                }
-            }
-        }
-        return ORBDescriptor(words[0], words[1], words[2], words[3])
+    /// `turned` flat for C (`lk_orb_describe`): per step, per pair, (dx1, dy1, dx2, dy2).
+    let offsets: [Int8]
+
+    /// The pattern's step nearest `angle`: bit i of a descriptor is set when the first point of pair i, turned by
+    /// that step, is darker than the second in the smoothed level.
+    static func step(_ angle: Double) -> Int32 {
+        let steps = Double(angleSteps)
+        var step = Int((angle / (2 * Double.pi) * steps).rounded()) % angleSteps
+        if step < 0 { step += angleSteps }
+        return Int32(step)
     }
 }
 
@@ -72,42 +66,7 @@ extension ORBFeatures {
     /// A 5 x 5 binomial blur ([1 4 6 4 1] / 16 each way, edges repeated), rounded: BRIEF's tests compare single
     /// pixels, which noise alone would flip.
     static func blur(_ image: GrayImage) -> GrayImage {
-        let w = image.width, h = image.height
-        guard w > 0, h > 0 else { return image }
-        var across = [Int32](repeating: 0, count: w * h)
-        image.pixels.withUnsafeBufferPointer { px in
-            across.withUnsafeMutableBufferPointer { out in
-                for y in 0..<h {
-                    let row = y * w
-                    func at(_ x: Int) -> Int32 { Int32(px[row + min(w - 1, max(0, x))]) }
-                    func edge(_ x: Int) { out[row + x] = at(x - 2) + 4 * at(x - 1) + 6 * at(x) + 4 * at(x + 1) + at(x + 2) }
-                    // Clamping only at the two pixels of each edge keeps the interior loop branch-free.
-                    for x in 0..<min(2, w) { edge(x) }
-                    if w > 4 {
-                        for x in 2..<(w - 2) {
-                            let i = row + x
-                            // Wrapping operators (no overflow is possible: at most 16 x 255) let the loop vectorise.
-                            out[i] = Int32(px[i - 2]) &+ 4 &* Int32(px[i - 1]) &+ 6 &* Int32(px[i])
-                                &+ 4 &* Int32(px[i + 1]) &+ Int32(px[i + 2])
-                        }
-                    }
-                    for x in max(min(2, w), w - 2)..<w { edge(x) }
-                }
-            }
-        }
-        var out = [UInt8](repeating: 0, count: w * h)
-        across.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<h {
-                    let r = (-2...2).map { min(h - 1, max(0, y + $0)) * w }
-                    let r0 = r[0], r1 = r[1], r2 = r[2], r3 = r[3], r4 = r[4]
-                    for x in 0..<w {
-                        let sum = src[r0 + x] &+ 4 &* src[r1 + x] &+ 6 &* src[r2 + x] &+ 4 &* src[r3 + x] &+ src[r4 + x]
-                        dst[y * w + x] = UInt8(truncatingIfNeeded: (sum &+ 128) >> 8)
-                    }
-                }
-            }
-        }
-        return GrayImage(width: w, height: h, pixels: out)
+        guard image.width > 0, image.height > 0 else { return image }
+        return NativeKernels.orbBlur(image)
     }
 }

@@ -54,14 +54,17 @@ public struct ORBFeatures: Sendable {
             let ranked = Self.strongest(corners, in: level, k: settings.harrisK, keep: budgets[index], cells: settings.cells)
             guard !ranked.isEmpty else { continue }
             let smooth = Self.blur(level)
+            let at = ranked.map { Int32($0.y * level.width + $0.x) }
+            let angles = NativeKernels.orbOrientation(level, at: at, halfWidths: Self.discHalfWidths)
+            let words = NativeKernels.orbDescribe(smooth, at: at, steps: angles.map(ORBPattern.step),
+                                                  pattern: ORBPattern.shared.offsets)
             // Back to the original's pixels: per-axis ratios, since level sizes are rounded.
             let sx = Double(image.width) / Double(level.width), sy = Double(image.height) / Double(level.height)
-            for corner in ranked {
-                let angle = Self.orientation(level, x: corner.x, y: corner.y)
+            for (n, corner) in ranked.enumerated() {
                 keypoints.append(ORBKeypoint(x: (Double(corner.x) + 0.5) * sx - 0.5, y: (Double(corner.y) + 0.5) * sy - 0.5,
                                              level: index, size: Double(ORBPattern.patchSize) * (sx + sy) / 2,
-                                             angle: angle, response: corner.response))
-                descriptors.append(ORBPattern.shared.describe(smooth, x: corner.x, y: corner.y, angle: angle))
+                                             angle: angles[n], response: corner.response))
+                descriptors.append(ORBDescriptor(words[4 * n], words[4 * n + 1], words[4 * n + 2], words[4 * n + 3]))
             }
         }
         self.keypoints = keypoints
@@ -77,11 +80,14 @@ public struct ORBFeatures: Sendable {
     static func pyramid(_ image: GrayImage, settings: Settings) -> [GrayImage] {
         var levels = [image]
         var scale = 1.0
+        // The source transposed once for every level (C's row pass runs down columns, contiguous).
+        var transposed: [Float] = []
         while levels.count < settings.maxLevels {
             scale *= settings.scaleFactor
             let w = Int((Double(image.width) / scale).rounded()), h = Int((Double(image.height) / scale).rounded())
             guard min(w, h) >= settings.minLevelSide else { break }
-            levels.append(areaResize(image, width: w, height: h))
+            if transposed.isEmpty { transposed = NativeKernels.transposedFloats(image) }
+            levels.append(areaResize(image, transposed: transposed, width: w, height: h))
         }
         return levels
     }
@@ -99,49 +105,14 @@ public struct ORBFeatures: Sendable {
     }
 
     /// Area averaging: each output pixel is the mean of the source pixels its footprint covers, partly covered
-    /// ones weighted by the share covered. Separable: rows first into Floats, then columns, rounded once.
-    static func areaResize(_ image: GrayImage, width: Int, height: Int) -> GrayImage {
-        let columns = Footprints(source: image.width, target: width)
-        let rows = Footprints(source: image.height, target: height)
-        let iw = image.width
-        var across = [Float](repeating: 0, count: image.height * width)
-        image.pixels.withUnsafeBufferPointer { src in
-            across.withUnsafeMutableBufferPointer { dst in
-                columns.weights.withUnsafeBufferPointer { weights in
-                    for y in 0..<image.height {
-                        for x in 0..<width {
-                            let first = y * iw + columns.first[x], start = columns.start[x]
-                            var sum: Float = 0
-                            for j in 0..<(columns.start[x + 1] - start) { sum += weights[start + j] * Float(src[first + j]) }
-                            dst[y * width + x] = sum
-                        }
-                    }
-                }
-            }
-        }
-        var out = [UInt8](repeating: 0, count: width * height)
-        var line = [Float](repeating: 0, count: width)
-        across.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                line.withUnsafeMutableBufferPointer { acc in
-                    for y in 0..<height {
-                        // Whole source rows added into one accumulator row: a loop the compiler vectorises.
-                        for x in 0..<width { acc[x] = 0 }
-                        for j in rows.start[y]..<rows.start[y + 1] {
-                            let weight = rows.weights[j], row = (rows.first[y] + j - rows.start[y]) * width
-                            for x in 0..<width { acc[x] += weight * src[row + x] }
-                        }
-                        // Means of bytes are in 0...255 up to rounding error; + 0.5 and truncation rounds them.
-                        for x in 0..<width { dst[y * width + x] = UInt8(min(255, max(0, acc[x]) + 0.5)) }
-                    }
-                }
-            }
-        }
-        return GrayImage(width: width, height: height, pixels: out)
+    /// ones weighted by the share covered. Separable: rows first into Floats, then columns, rounded once (in C:
+    /// `lk_area_resize`, the same sums in the same order).
+    static func areaResize(_ image: GrayImage, transposed: [Float]? = nil, width: Int, height: Int) -> GrayImage {
+        NativeKernels.areaResize(transposed: transposed ?? NativeKernels.transposedFloats(image), width: image.width,
+                                 height: image.height, columns: Footprints(source: image.width, target: width),
+                                 rows: Footprints(source: image.height, target: height), toWidth: width, height: height)
     }
 
-    /// For each of `target` output pixels along one axis, the first source pixel it covers and its weights
-    /// (summing to 1), stored flat: pixel i's weights are `weights[start[i]..<start[i + 1]]`.
 }
 
 /// One ORB keypoint, in the original image's pixels.
