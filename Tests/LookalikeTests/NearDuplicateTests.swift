@@ -95,6 +95,26 @@ final class NearDuplicateTests: XCTestCase {
         XCTAssertEqual(forward.agreeing, backward.agreeing, "the map runs from the darker image either way")
     }
 
+    func testABrightenedPrintWhoseLightsClipStillAgrees() {
+        // A light print: 32 px tiles of greys from 130 to 240, each checkered +-30 in 8 px squares. Brightened by a
+        // quarter, its light squares clip and its dark ones do not, so a tile's texture shrinks where the gain alone
+        // says it grows; the mapped tile's own clipped spread is what the copy is held to.
+        var rng = SplitMix64(seed: 21)
+        let (w, h) = (256, 192)
+        let levels = (0..<48).map { _ in 130 + Int(rng.next() % 110) }
+        var pixels = [UInt8](repeating: 0, count: w * h * 3)
+        for y in 0..<h { for x in 0..<w {
+            let v = UInt8(min(255, levels[(y / 32) * 8 + x / 32] + ((x / 8 + y / 8) % 2 == 0 ? 30 : -30)))
+            for c in 0..<3 { pixels[3 * (y * w + x) + c] = v }
+        } }
+        let print = RGBImage(width: w, height: h, pixels: pixels)
+        let probes = [print, edit("brightness+25%", print)].map { NearDuplicateProbe(rgb: $0) }
+        let verifier = NearDuplicateVerifier()
+        let checks = verifier.thumbnailChecks(probes[0], probes[1], views: verifier.closestViews(probes[0], probes[1]))
+        XCTAssertFalse(checks.passed.isEmpty, "\(checks.best)")
+        XCTAssertGreaterThanOrEqual(checks.best.agreeing, 0.9)
+    }
+
     func testKeypointsAreAskedForOnlyWhereThumbnailsPassOrARescueIsTried() {
         let original = picture(seed: 9)
         let images = [original, edit("jpeg-q30", original), picture(seed: 10), picture(seed: 11)]

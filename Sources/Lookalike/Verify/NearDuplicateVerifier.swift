@@ -418,8 +418,10 @@ public struct NearDuplicateVerifier: Sendable {
     /// no change and two maps fitted on the cells (gain the ratio of luma spreads, or the least-squares slope; within `gainRange`, offset within `maximumOffset`;
     /// cells clipped at black or white in either image left out when enough remain, since a brightened white
     /// backdrop stays white) are tried, the best kept: a least-squares slope shrinks towards 0 on a garment of
-    /// one plain colour and would fail a copy that needs no map at all; the spread ratio is pulled up by a watermark. A block agrees when its mean absolute
-    /// difference stays within `blockTolerance` and its texture within `textureTolerance`. A block is
+    /// one plain colour and would fail a copy that needs no map at all; the spread ratio is pulled up by a watermark; a
+    /// gain through black (no offset) fitted where no channel clips is a multiplying brightness edit. A block agrees when its mean absolute
+    /// difference stays within `blockTolerance` and the mapped block's luma spread (clipping included) is within
+    /// `textureTolerance` of the other's. A block is
     /// informative unless it is flat in both images with the same colour: a white backdrop agrees with any other
     /// white backdrop and proves nothing. A block flat in one image and lightly marked in the other (thin text
     /// over a backdrop: its mean within `overlayTolerance`) is an overlay, left out while overlays are at most
@@ -430,9 +432,16 @@ public struct NearDuplicateVerifier: Sendable {
         let count = grid * grid
         func luma(_ p: [Float], _ k: Int) -> Double { Double(0.299 * p[3 * k] + 0.587 * p[3 * k + 1] + 0.114 * p[3 * k + 2]) }
         var fit = (n: 0.0, sa: 0.0, sb: 0.0, saa: 0.0, sbb: 0.0, sab: 0.0), all = fit
+        // A brightness edit that multiplies (PIL's Brightness, exposure) clips the lighter image's channels one by
+        // one: its gain, fitted through black over the cells where no channel of either image is clipped, is what
+        // the two affine fits miss on a bright print (clipped pinks pull their slope down and their offset up).
+        var origin = (n: 0.0, saa: 0.0, sab: 0.0)
         for k in 0..<count where valid?[k] ?? true {
             let la = luma(a, k), lb = luma(b, k)
             all.n += 1; all.sa += la; all.sb += lb; all.saa += la * la; all.sbb += lb * lb; all.sab += la * lb
+            if max(a[3 * k], a[3 * k + 1], a[3 * k + 2], b[3 * k], b[3 * k + 1], b[3 * k + 2]) < 250, la > 5 {
+                origin.n += 1; origin.saa += la * la; origin.sab += la * lb
+            }
             if la > 5, la < 250, lb > 5, lb < 250 {
                 fit.n += 1; fit.sa += la; fit.sb += lb; fit.saa += la * la; fit.sbb += lb * lb; fit.sab += la * lb
             }
@@ -471,20 +480,29 @@ public struct NearDuplicateVerifier: Sendable {
                 for bx in 0..<blocks {
                     guard let st = stats[by * blocks + bx] else { continue }
                     counted += 1
-                    var diff = 0.0
+                    var diff = 0.0, mapped = (sum: 0.0, squares: 0.0)
                     for y in (by * block)..<((by + 1) * block) {
                         for x in (bx * block)..<((bx + 1) * block) {
                             let k = 3 * (y * grid + x)
-                            for c in 0..<3 { diff += abs(Double(pb[k + c]) - min(255, max(0, gain * Double(pa[k + c]) + offset))) }
+                            let r = min(255, max(0, gain * Double(pa[k]) + offset))
+                            let g = min(255, max(0, gain * Double(pa[k + 1]) + offset))
+                            let b = min(255, max(0, gain * Double(pa[k + 2]) + offset))
+                            diff += abs(Double(pb[k]) - r) + abs(Double(pb[k + 1]) - g) + abs(Double(pb[k + 2]) - b)
+                            let l = 0.299 * r + 0.587 * g + 0.114 * b
+                            mapped.sum += l; mapped.squares += l * l
                         }
                     }
                     let mean = diff / Double(block * block * 3)
+                    // The mapped block's own spread, clipping included: a brightened print loses texture where its
+                    // channels clip, which gain x spread would count against it.
+                    let cells = Double(block * block)
+                    let spreadMapped = max(0, mapped.squares / cells - (mapped.sum / cells) * (mapped.sum / cells)).squareRoot()
                     let flatA = st.varA < flatVariance, flatB = st.varB < flatVariance
                     if flatA && flatB && mean <= blockTolerance { continue }
                     informative += 1
                     // Same colour and the same amount of texture: a plain patch against a ripped or printed one
                     // differs in its spread even where the means agree.
-                    if mean <= blockTolerance && abs(gain * st.varA.squareRoot() - st.varB.squareRoot()) <= textureTolerance {
+                    if mean <= blockTolerance && abs(spreadMapped - st.varB.squareRoot()) <= textureTolerance {
                         agreeing += 1
                     } else if flatA != flatB && mean <= overlayTolerance && (flatA ? st.meanA : st.meanB) >= 200 {
                         overlays += 1
@@ -499,6 +517,10 @@ public struct NearDuplicateVerifier: Sendable {
         for gain in [spread, slope] {
             let offset = max(-maximumOffset, min(maximumOffset, fit.sb / n - gain * fit.sa / n))
             if let share = score(gain, offset), share > best.share { best = (share, gain, offset) }
+        }
+        if origin.n >= 16, origin.saa > 0 {
+            let gain = max(gainRange.lowerBound, min(gainRange.upperBound, origin.sab / origin.saa))
+            if let share = score(gain, 0), share > best.share { best = (share, gain, 0) }
         }
         return best
     }
