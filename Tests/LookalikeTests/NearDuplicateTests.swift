@@ -115,6 +115,53 @@ final class NearDuplicateTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(checks.best.agreeing, 0.9)
     }
 
+    func testAMarkSharedByUnrelatedPicturesIsFoundAndACopysKeypointsAreNot() {
+        // Eight unrelated pictures and a copy of the first. Pictures 0-4 (and so the copy) carry a mark: twelve
+        // keypoints along one line near the top, the same descriptors give or take a bit. Every picture also has
+        // forty keypoints of its own lower down, which only the copy shares.
+        let pictures = (0..<8).map { picture(seed: UInt64(100 + $0)) } + [picture(seed: 100)]
+        let probes = pictures.map { NearDuplicateProbe(rgb: $0, keypoints: false) }
+        func trimmedHash(_ p: NearDuplicateProbe) -> PerceptualHash { p.views.first { $0.source == .trimmed && $0.window.width == 1 }!.hash }
+        for a in 0..<8 { for b in (a + 1)..<8 { XCTAssertGreaterThan(trimmedHash(probes[a]).distance(to: trimmedHash(probes[b])), 12) } }
+        var rng = SplitMix64(seed: 4)
+        func descriptor() -> ORBDescriptor { ORBDescriptor(rng.next(), rng.next(), rng.next(), rng.next()) }
+        let mark = (0..<12).map { (x: 20.0 + 18 * Double($0), descriptor: descriptor()) }
+        let own = (0..<8).map { _ in (0..<40).map { _ in (x: Double(rng.next() % 256), y: 60 + Double(rng.next() % 130), descriptor: descriptor()) } }
+        func keypoint(_ x: Double, _ y: Double) -> ORBKeypoint { ORBKeypoint(x: x, y: y, level: 0, size: 31, angle: 0, response: 1) }
+        var keypoints: [Int: NearDuplicateKeypoints] = [:]
+        for i in 0..<9 {
+            let base = own[i == 8 ? 0 : i]
+            var points = base.map { keypoint($0.x, $0.y) }, descriptors = base.map(\.descriptor)
+            if i < 5 || i == 8 {
+                for m in mark {
+                    points.append(keypoint(m.x, 20))
+                    var d = m.descriptor
+                    d.w0 ^= 1 << UInt64(i)  // one bit apart per picture
+                    descriptors.append(d)
+                }
+            }
+            let box = probes[i].box
+            XCTAssertEqual([box.x, box.y, box.width, box.height], [0, 0, 256, 192], "no border to trim")
+            keypoints[i] = NearDuplicateKeypoints(plain: ORBFeatures(width: 256, height: 192, keypoints: points, descriptors: descriptors),
+                                                  mirrored: nil)
+        }
+        for workers in [1, 2] {
+            let flags = SharedOverlay().flags(probes, keypoints: keypoints, workers: workers)
+            XCTAssertEqual(Set(flags.keys), [0, 1, 2, 3, 4, 8], "the carriers, the copy of one included")
+            for (i, flagged) in flags {
+                XCTAssertEqual(flagged.count, keypoints[i]!.plain.keypoints.count)
+                XCTAssertEqual(Array(flagged.suffix(12)), [Bool](repeating: true, count: 12), "the mark's keypoints in \(i)")
+                XCTAssertEqual(Array(flagged.prefix(40)), [Bool](repeating: false, count: 40), "\(i)'s own, shared with its copy only")
+                let kept = keypoints[i]!.plain.dropping(flagged)
+                XCTAssertEqual(kept.keypoints.count, 40)
+                XCTAssertEqual(kept.descriptors, Array(keypoints[i]!.plain.descriptors.prefix(40)))
+            }
+        }
+        // A folder where fewer pictures carry it than `recurrence` asks has no mark.
+        let few = keypoints.filter { ![1, 2, 3].contains($0.key) }
+        XCTAssertTrue(SharedOverlay().flags(probes, keypoints: few, workers: 1).isEmpty)
+    }
+
     func testKeypointsAreAskedForOnlyWhereThumbnailsPassOrARescueIsTried() {
         let original = picture(seed: 9)
         let images = [original, edit("jpeg-q30", original), picture(seed: 10), picture(seed: 11)]

@@ -106,6 +106,11 @@ public struct NearDuplicateKeypoints: Sendable {
                   transforms: transforms)
     }
 
+    init(plain: ORBFeatures, mirrored: ORBFeatures?) {
+        self.plain = plain
+        self.mirrored = mirrored
+    }
+
     init(content gray: GrayImage, transforms: Bool) {
         let gray = Self.normalised(gray)
         plain = ORBFeatures(gray, settings: Self.settings)

@@ -69,6 +69,10 @@ public struct NearDuplicateVerifier: Sendable {
     public var step = 0.02
     /// View pairs tried per candidate (closest first) before the pair is called different.
     public var triesPerPair = 6
+    /// Grouping leaves out of ORB the keypoints of a mark the folder shares (`SharedOverlay`): those recurring at one
+    /// place of the frame in at least this many unrelated images; 0 keeps every keypoint. A pair checked alone
+    /// (`lookalike verify`) has no folder to learn the mark from.
+    public var overlayRecurrence = 3
 
     public init() {}
 
@@ -132,11 +136,24 @@ public struct NearDuplicateVerifier: Sendable {
             if probes[c.i].keypoints == nil { needed.insert(c.i) }
             if probes[c.j].keypoints == nil { needed.insert(c.j) }
         }
-        let made = needed.isEmpty ? [:] : keypoints?(needed.sorted()) ?? [:]
+        var all = needed.isEmpty ? [:] : keypoints?(needed.sorted()) ?? [:]
+        for (i, p) in probes.enumerated() { if let own = p.keypoints { all[i] = own } }
+        var marked: [Int: NearDuplicateKeypoints] = [:]
+        if overlayRecurrence > 0 {
+            var overlay = SharedOverlay()
+            overlay.recurrence = overlayRecurrence
+            overlay.unrelated = radius
+            for (i, drop) in overlay.flags(probes, keypoints: all, workers: workers) {
+                marked[i] = NearDuplicateKeypoints(plain: all[i]!.plain.dropping(drop), mirrored: all[i]!.mirrored)
+            }
+        }
+        let (made, withoutMark) = (all, marked)
         let checks = Parallel.mapChunks(count: candidates.count, workers: workers) { range in
             range.map { k -> Check in
                 let (i, j) = (candidates[k].i, candidates[k].j)
-                return confirm(thumbnails[k], probes[i], probes[j], probes[i].keypoints ?? made[i], probes[j].keypoints ?? made[j])
+                // A mark can only be false evidence between two pictures that both carry it.
+                if let a = withoutMark[i], let b = withoutMark[j] { return confirm(thumbnails[k], probes[i], probes[j], a, b) }
+                return confirm(thumbnails[k], probes[i], probes[j], made[i], made[j])
             }
         }.flatMap { $0 }
         return zip(candidates, checks).filter { $0.1.verdict == .same }.map { ($0.0.i, $0.0.j, $0.1) }

@@ -71,6 +71,21 @@ public struct ORBFeatures: Sendable {
         self.descriptors = descriptors
     }
 
+    /// These features without the keypoints `drop` flags (their descriptors with them), in the same order.
+    func dropping(_ drop: [Bool]) -> ORBFeatures {
+        precondition(drop.count == keypoints.count)
+        let kept = keypoints.indices.filter { !drop[$0] }
+        return ORBFeatures(width: width, height: height, keypoints: kept.map { keypoints[$0] }, descriptors: kept.map { descriptors[$0] })
+    }
+
+    /// Features as given (the tests draw them).
+    init(width: Int, height: Int, keypoints: [ORBKeypoint], descriptors: [ORBDescriptor]) {
+        self.width = width
+        self.height = height
+        self.keypoints = keypoints
+        self.descriptors = descriptors
+    }
+
     /// Distance a corner keeps from a level's edges: the descriptor's and the orientation's disc (radius 15) and
     /// the Harris window (3 + Sobel's 1) must fit.
     static let margin = ORBPattern.patchRadius + 1
