@@ -2,15 +2,16 @@
 // best of `--rounds` (release build). Prints ms per step, keypoints, matches and inliers. With image files
 // (`orb --rounds 3 a.jpg b.jpg ...`): each reduced to 256 px and made grey as the near-duplicate check does, then
 // the mean ms per image for features and per consecutive pair for cross-checked matching (Benchmarks/orb.sh
-// runs OpenCV's ORB on the same files).
+// runs OpenCV's ORB on the same files). With `--pairs`, the files are pairs (first, second, first, second, ...)
+// and each pair's whole check after the features (matching and RANSAC) is timed too.
 import Foundation
 import Lookalike
 
 func orbBenchmark(_ arguments: ArraySlice<String>) {
     let rounds = arguments.firstIndex(of: "--rounds").flatMap { i in i + 1 < arguments.endIndex ? Int(arguments[i + 1]) : nil } ?? 20
-    let files = arguments.enumerated().filter { $0.element != "--rounds" && ($0.offset == 0 || arguments[arguments.startIndex + $0.offset - 1] != "--rounds") }
-        .map(\.element)
-    if !files.isEmpty { return orbFilesBenchmark(files, rounds: rounds) }
+    let files = arguments.enumerated().filter { $0.element != "--rounds" && $0.element != "--pairs"
+        && ($0.offset == 0 || arguments[arguments.startIndex + $0.offset - 1] != "--rounds") }.map(\.element)
+    if !files.isEmpty { return orbFilesBenchmark(files, rounds: rounds, pairs: arguments.contains("--pairs")) }
     let side = 256
     var rng = SplitMix64(seed: 2026)
     var pixels = (0..<(side * side)).map { i in UInt8((i % side) * 150 / side + (i / side) * 80 / side + 20) }
@@ -50,7 +51,7 @@ func orbBenchmark(_ arguments: ArraySlice<String>) {
 }
 
 /// Features per image and matching per consecutive pair over real files, best of `rounds` each, mean over files.
-func orbFilesBenchmark(_ files: [String], rounds: Int) {
+func orbFilesBenchmark(_ files: [String], rounds: Int, pairs: Bool = false) {
     let decoder = ImageDecoder()
     let images: [GrayImage] = files.compactMap { path in
         guard case .success(let outcome) = decoder.decode(path: path) else { return nil }
@@ -80,6 +81,23 @@ func orbFilesBenchmark(_ files: [String], rounds: Int) {
             fastest = min(fastest, seconds(since: start))
         }
         matchMs += fastest * 1000
+    }
+    if pairs {
+        // The verifier's per-pair cost once both images have features: matching, then the homography by RANSAC.
+        var checkMs = 0.0, inliers = 0, count = 0
+        for k in stride(from: 0, to: features.count - 1, by: 2) {
+            var fastest = Double.infinity, check = ORBCheck(features[k], features[k + 1])
+            for _ in 0..<rounds {
+                let start = DispatchTime.now().uptimeNanoseconds
+                check = ORBCheck(features[k], features[k + 1])
+                fastest = min(fastest, seconds(since: start))
+            }
+            checkMs += fastest * 1000
+            inliers += check.inlierCount
+            count += 1
+        }
+        print(String(format: "lookalike-orb-pairs\t%d pairs\tmatch + RANSAC %.2f ms/pair (%.0f inliers)", count,
+                     checkMs / Double(max(1, count)), Double(inliers) / Double(max(1, count))))
     }
     // A digest of every keypoint and descriptor (default settings, and the near-duplicate check's 4 x 4 cells), so
     // a change meant to be faster only can be shown to find exactly the same features.
