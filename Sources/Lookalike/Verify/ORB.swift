@@ -78,7 +78,7 @@ public struct ORBFeatures: Sendable {
         return ORBFeatures(width: width, height: height, keypoints: kept.map { keypoints[$0] }, descriptors: kept.map { descriptors[$0] })
     }
 
-    /// Features as given (the tests draw them).
+    /// Features as given (`dropping` keeps some; the tests draw their own).
     init(width: Int, height: Int, keypoints: [ORBKeypoint], descriptors: [ORBDescriptor]) {
         self.width = width
         self.height = height
