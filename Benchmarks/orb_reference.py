@@ -12,8 +12,8 @@ from PIL import Image
 def main():
     args = sys.argv[1:]
     rounds = 3
-    pairs = "--pairs" in args
-    if pairs:
+    by_pairs = "--pairs" in args
+    if by_pairs:
         args.remove("--pairs")
     if "--rounds" in args:
         i = args.index("--rounds"); rounds = int(args[i + 1]); del args[i:i + 2]
@@ -42,7 +42,7 @@ def main():
             if a is not None and b is not None: matcher.match(a, b)
             best = min(best, time.perf_counter() - t)
         match_ms += best * 1000
-    if pairs:
+    if by_pairs:
         check_ms, inliers, count = 0.0, 0, 0
         for a, b, ka, kb in zip(features[0::2], features[1::2], keypoint_sets[0::2], keypoint_sets[1::2]):
             best, found = float("inf"), 0

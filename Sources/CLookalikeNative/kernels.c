@@ -2,11 +2,7 @@
 // target_clones lets one binary use AVX2 / AVX-512 where the CPU has them and plain x86-64 elsewhere.
 #include "CLookalikeNative.h"
 
-#if defined(__x86_64__) && defined(__clang__)
-#define LK_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define LK_MULTIVERSION
-#endif
+#include "multiversion.h"
 
 #define PRECISION_BITS 22
 
@@ -208,4 +204,3 @@ void lk_orb_nearest(const uint64_t *from, size_t n, const uint64_t *to, size_t m
         best[i] = b1; first[i] = f1; second[i] = s1;
     }
 }
-

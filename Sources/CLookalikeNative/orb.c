@@ -9,11 +9,7 @@
 // Fused multiply-adds would round differently from the Swift these loops replaced (and between ISAs).
 #pragma clang fp contract(off)
 
-#if defined(__x86_64__) && defined(__clang__)
-#define LK_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define LK_MULTIVERSION
-#endif
+#include "multiversion.h"
 
 LK_MULTIVERSION
 void lk_u8_transposed_f32(const uint8_t *src, int32_t w, int32_t h, float *dst) {
@@ -58,11 +54,10 @@ static inline __attribute__((always_inline)) void transpose_f32(const float *src
 }
 
 LK_MULTIVERSION
-void lk_area_resize(const float *transposed, int32_t w, int32_t h, int32_t out_w, int32_t out_h,
+void lk_area_resize(const float *transposed, int32_t h, int32_t out_w, int32_t out_h,
                     const int32_t *col_first, const int32_t *col_start, const float *col_weights,
                     const int32_t *row_first, const int32_t *row_start, const float *row_weights,
                     float *scratch, float *scratch2, uint8_t *out) {
-    (void)w;
     // Rows first: output column x of every source row at once, over the transposed source (contiguous in y),
     // 16 rows at a time held in registers over the footprint.
     for (int32_t x = 0; x < out_w; x++) {
@@ -146,18 +141,18 @@ size_t lk_fast_corners(const uint8_t *px, int32_t w, int32_t h, int32_t margin, 
         fast_arcs_row(row, margin, w - margin, threshold, o, arcs);
         // Most pixels fail: skip them eight at a time.
         for (int32_t x8 = margin; x8 < w - margin; x8 += 8) {
-          uint64_t word;
-          memcpy(&word, arcs + x8, 8);
-          while (word) {
-            int32_t x = x8 + __builtin_ctzll(word) / 8;
-            word &= ~((uint64_t)0xff << (__builtin_ctzll(word) & ~7));
-            int32_t p = row[x], d[16];
-            for (int k = 0; k < 16; k++) d[k] = (int32_t)row[x + o[k]] - p;
-            int32_t bright = (arcs[x] & 1) ? arc_score(d, 1) : 0, dark = (arcs[x] & 2) ? arc_score(d, -1) : 0;
-            int32_t score = bright > dark ? bright : dark;
-            scores[(size_t)y * w + x] = (uint8_t)score;
-            found[count++] = y * w + x;
-          }
+            uint64_t word;
+            memcpy(&word, arcs + x8, 8);
+            while (word) {
+                int32_t x = x8 + __builtin_ctzll(word) / 8;
+                word &= ~((uint64_t)0xff << (__builtin_ctzll(word) & ~7));
+                int32_t p = row[x], d[16];
+                for (int k = 0; k < 16; k++) d[k] = (int32_t)row[x + o[k]] - p;
+                int32_t bright = (arcs[x] & 1) ? arc_score(d, 1) : 0, dark = (arcs[x] & 2) ? arc_score(d, -1) : 0;
+                int32_t score = bright > dark ? bright : dark;
+                scores[(size_t)y * w + x] = (uint8_t)score;
+                found[count++] = y * w + x;
+            }
         }
     }
     // 3 x 3 non-maximum suppression: a corner stays when no neighbour scores higher; of equal neighbours the

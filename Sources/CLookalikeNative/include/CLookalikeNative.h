@@ -73,10 +73,10 @@ void lk_orb_nearest(const uint64_t *from, size_t n, const uint64_t *to, size_t m
 
 /* ORB (orb.c), each bit for bit as the Swift it replaced. The source as floats, transposed: dst[x * h + y]. */
 void lk_u8_transposed_f32(const uint8_t *src, int32_t w, int32_t h, float *dst);
-/* Area averaging of a w x h image (given transposed, as floats) to out_w x out_h: rows first, then columns, each
-   output pixel's weights `*_weights[*_start[i] ..< *_start[i + 1]]` from source pixel `*_first[i]`; rounded once.
-   scratch and scratch2 hold h * out_w floats each. */
-void lk_area_resize(const float *transposed, int32_t w, int32_t h, int32_t out_w, int32_t out_h,
+/* Area averaging of an image h rows high (given transposed, as floats: column after column) to out_w x out_h:
+   rows first, then columns, each output pixel's weights `*_weights[*_start[i] ..< *_start[i + 1]]` from source
+   pixel `*_first[i]`; rounded once. scratch and scratch2 hold h * out_w floats each. */
+void lk_area_resize(const float *transposed, int32_t h, int32_t out_w, int32_t out_h,
                     const int32_t *col_first, const int32_t *col_start, const float *col_weights,
                     const int32_t *row_first, const int32_t *row_start, const float *row_weights,
                     float *scratch, float *scratch2, uint8_t *out);

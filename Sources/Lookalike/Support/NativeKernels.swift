@@ -107,7 +107,7 @@ enum NativeKernels {
         let scratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: 2 * h * width)
         defer { scratch.deallocate() }
         let out = [UInt8](unsafeUninitializedCapacity: width * height) { buffer, count in
-            lk_area_resize(transposed, Int32(w), Int32(h), Int32(width), Int32(height), cf, cs, columns.weights,
+            lk_area_resize(transposed, Int32(h), Int32(width), Int32(height), cf, cs, columns.weights,
                            rf, rs, rows.weights, scratch.baseAddress, scratch.baseAddress! + h * width, buffer.baseAddress)
             count = width * height
         }

@@ -127,7 +127,6 @@ public struct ORBFeatures: Sendable {
                                  height: image.height, columns: Footprints(source: image.width, target: width),
                                  rows: Footprints(source: image.height, target: height), toWidth: width, height: height)
     }
-
 }
 
 /// One ORB keypoint, in the original image's pixels.

@@ -30,6 +30,7 @@ public struct ORBCheck: Sendable {
     public let inlierCount: Int
     /// inlierCount / matches.count (0 without matches).
     public let inlierRatio: Double
+
     public init(_ a: GrayImage, _ b: GrayImage, settings: Settings = Settings()) {
         self.init(ORBFeatures(a, settings: settings.features), ORBFeatures(b, settings: settings.features),
                   settings: settings)

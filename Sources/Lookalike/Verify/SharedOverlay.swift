@@ -82,13 +82,13 @@ struct SharedOverlay {
         }.flatMap { $0 }
 
         // Step 2: the mark's cells (where `recurrence` images have a recurring keypoint), and the images carrying it.
-        var carriers = [Int](repeating: 0, count: cells * cells)
+        var imagesPerCell = [Int](repeating: 0, count: cells * cells)
         for r in images.indices {
             var marked = Set<Int>()
             for (n, flag) in recurring[r].enumerated() where flag { marked.insert(all[first[r] + n].cell) }
-            for c in marked { carriers[c] += 1 }
+            for c in marked { imagesPerCell[c] += 1 }
         }
-        var mark = carriers.map { $0 >= recurrence }
+        var mark = imagesPerCell.map { $0 >= recurrence }
         // Closed (dilated, then eroded) over `closing` of the frame: a letter recurs only where its whole patch
         // lies on the backdrop, so the mark found has holes wherever products usually stand; the letters there
         // belong to it all the same.
