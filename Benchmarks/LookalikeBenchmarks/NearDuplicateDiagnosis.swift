@@ -67,10 +67,12 @@ func nearDuplicateDiagnosis(_ arguments: ArraySlice<String>) {
                     "\(orbFigures.matches)", "\(orbFigures.inliers)", orbFigures.mirrored ? "1" : "0",
                     candidate && verdict.verdict == .same ? "1" : "0", verdict.decidedBy, "\(a.quality)", "\(b.quality)",
                     String(format: "%.3f", warped.coverage), String(format: "%.4f", warped.agreeing),
-                    String(format: "%.4f", warped.structure), String(format: "%.3f", warped.overlap), rows[i].path, rows[j].path].joined(separator: "\t")
+                    String(format: "%.4f", warped.structure), String(format: "%.3f", warped.overlap),
+                    String(format: "%.3f", verdict.gain), String(format: "%.1f", verdict.offset), "\(verdict.orbInliers ?? -1)",
+                    String(format: "%.4f", verdict.agreeing), rows[i].path, rows[j].path].joined(separator: "\t")
         }
     }.flatMap { $0 }
-    print("same\tcandidate\tviewA\tviewB\thash\tviews\tagreeing\tstructure\tkpA\tkpB\tmatches\tinliers\tmirrored\tpasses\tdecidedBy\tqualityA\tqualityB\tcoverage\twAgreeing\twStructure\twOverlap\tpathA\tpathB")
+    print("same\tcandidate\tviewA\tviewB\thash\tviews\tagreeing\tstructure\tkpA\tkpB\tmatches\tinliers\tmirrored\tpasses\tdecidedBy\tqualityA\tqualityB\tcoverage\twAgreeing\twStructure\twOverlap\tvGain\tvOffset\tvInliers\tvAgreeing\tpathA\tpathB")
     for line in lines { print(line) }
 }
 

@@ -33,6 +33,51 @@ final class NearDuplicateTests: XCTestCase {
         XCTAssertEqual([inner.width, inner.height], [256, 192])
     }
 
+    func testThinStrapsReachingTheTopAreKeptWhenTheCopyIsPadded() {
+        // A dark garment hung from two 2 px straps on white: the straps are 1.6% of a line of the original and 1.3%
+        // of a padded copy's, and both keep them, so the two trim to one box.
+        var original = RGBImage(width: 256, height: 192, pixels: [UInt8](repeating: 255, count: 256 * 192 * 3))
+        func paint(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int) {
+            for y in y0..<y1 { for x in x0..<x1 { for c in 0..<3 { original.pixels[3 * (y * 256 + x) + c] = 30 } } }
+        }
+        paint(100, 20, 102, 60); paint(154, 20, 156, 60); paint(90, 60, 166, 180)
+        let box = BorderTrim.box(original)
+        XCTAssertTrue(box == (90, 20, 76, 160), "\(box)")
+        let pad = 26
+        var padded = RGBImage(width: 256 + 2 * pad, height: 192 + 2 * pad,
+                              pixels: [UInt8](repeating: 255, count: (256 + 2 * pad) * (192 + 2 * pad) * 3))
+        for y in 0..<192 { for x in 0..<256 { for c in 0..<3 {
+            padded.pixels[3 * ((y + pad) * padded.width + x + pad) + c] = original.pixels[3 * (y * 256 + x) + c]
+        } } }
+        let inner = BorderTrim.box(padded)
+        XCTAssertTrue(inner == (90 + pad, 20 + pad, 76, 160), "\(inner)")
+    }
+
+    func testAFaintPictureMatchesOnlyOverKeypointsAndTheWarpedThumbnails() {
+        // A drawn picture washed towards white until PDQ calls it unreliable (a cream garment on a white backdrop).
+        func washed(_ image: RGBImage) -> RGBImage {
+            var out = image
+            for k in out.pixels.indices { out.pixels[k] = UInt8(255 - (255 - Int(image.pixels[k])) / 6) }
+            return out
+        }
+        let original = washed(picture(seed: 15))
+        let images = [original, edit("jpeg-q30", original), washed(picture(seed: 16))]
+        let probes = images.map { NearDuplicateProbe(rgb: $0) }
+        XCTAssertTrue(probes.allSatisfy { $0.isFaint && !$0.isFlat }, "\(probes.map(\.quality))")
+        let verifier = NearDuplicateVerifier()
+        let check = verifier.verify(probes[0], probes[1], views: verifier.closestViews(probes[0], probes[1]))
+        XCTAssertEqual(check.verdict, .same, "\(check)")
+        XCTAssertEqual(check.decidedBy, "keypoints, warped thumbnails")
+        XCTAssertGreaterThanOrEqual(check.orbInliers ?? 0, verifier.rescueInliers)
+        XCTAssertEqual(verifier.verifiedPairs(probes, workers: 1).map { [$0.i, $0.j] }, [[0, 1]])
+        // Without keypoints its thumbnails, however close, decide nothing: not even a second copy of the same pixels.
+        let lazy = [original, original, images[2]].map { NearDuplicateProbe(rgb: $0, keypoints: false) }
+        let pairs = verifier.verifiedPairs(lazy, workers: 1) { _ in [:] }
+        XCTAssertTrue(pairs.isEmpty, "\(pairs)")
+        let lazyCheck = verifier.verify(lazy[0], lazy[1], views: verifier.closestViews(lazy[0], lazy[1]))
+        XCTAssertEqual(lazyCheck.decidedBy, "faint", "\(lazyCheck)")
+    }
+
     func testFlatImagesScoreLowAndNeverMatch() {
         let white = RGBImage(width: 100, height: 100, pixels: [UInt8](repeating: 255, count: 100 * 100 * 3))
         let grey = RGBImage(width: 100, height: 100, pixels: [UInt8](repeating: 120, count: 100 * 100 * 3))

@@ -8,7 +8,7 @@
 /// well under the step from a white backdrop to a light product (about 40 on the hm packshots' cream garments).
 public enum BorderTrim {
     public static let tolerance = 24
-    public static let coverage = 0.98
+    public static let coverage = 0.995
     /// Never trim to less than this share of a side: an almost empty image keeps its frame.
     public static let minimumShare = 0.1
 

@@ -1,11 +1,14 @@
 /// How much there is to compare in an image, as PDQ scores it (Facebook's PDQ hashing, "quality"): the luminance
 /// reduced to 64 x 64 and scaled to 0...100, the absolute differences of every horizontal and vertical neighbour
 /// pair summed, divided by 90 and capped at 100. A flat, white, dark or empty image scores near 0; PDQ calls hashes
-/// under 50 unreliable. Near-duplicate checks report such images as "too flat to compare" instead of matching
-/// them to each other.
+/// under 50 unreliable. Near-duplicate checks report images under `flat` as "too flat to compare" instead of
+/// matching them to each other, and hold those under `threshold` to their strictest check.
 public enum ImageQuality {
-    /// Under this, an image is too flat to compare (PDQ's advice).
+    /// Under this, a hash is unreliable (PDQ's advice): an image is faint.
     public static let threshold = 50
+    /// Under this, an image is too flat to compare: a white garment a +20% brightness clipped into its backdrop
+    /// scores 0 to 15, a blank page 0; a cream garment on white, faint but with its outline, 20 to 49.
+    public static let flat = 20
 
     public static func score(_ gray: GrayImage) -> Int {
         let n = 64

@@ -43,9 +43,9 @@ public struct NearDuplicateProbe: Sendable {
     /// Centre windows tried as views, as shares of each side.
     public static let cropWindows = [0.9, 0.8]
 
-    public var isFlat: Bool { quality < ImageQuality.threshold }
-
-
+    public var isFlat: Bool { quality < ImageQuality.flat }
+    /// Faint (a hash of it is unreliable, PDQ says): its pairs pass on keypoints and the warped thumbnails only.
+    public var isFaint: Bool { quality < ImageQuality.threshold }
 
     public init(_ sample: ImageSample, transforms: Bool = false, keypoints: Bool = true) {
         self.init(rgb: sample.smallRGB, transforms: transforms, keypoints: keypoints)

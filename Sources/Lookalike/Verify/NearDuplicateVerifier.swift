@@ -13,6 +13,8 @@ public struct NearDuplicateVerifier: Sendable {
     public var block = 4
     /// A block agrees when its mean absolute difference (0...255, per channel, after the gain and offset) is at most this.
     public var blockTolerance = 16.0
+    /// And no channel's mean may differ by more than this (the map is fitted on luma, so a hue shift stays).
+    public var channelTolerance = 24.0
     /// The brightness maps tried (darker image to lighter): gain on luma and offset within these. Brightness and
     /// contrast edits of ±25% stay inside; a wider map lets a dark garment pass for a light one.
     public var gainRange = 0.7...1.45
@@ -94,7 +96,9 @@ public struct NearDuplicateVerifier: Sendable {
         public var orbKeypoints: Int? = nil
         public var orbMatches: Int? = nil
         public var orbInliers: Int? = nil
-        /// Which rule decided: "keypoints" (ORB), "strict thumbnails", "thumbnails" (failed there) or "flat".
+        /// Which rule decided: "keypoints" (ORB), "strict thumbnails", "keypoints, warped thumbnails" (ORB's
+        /// homography, then the thumbnails again), "thumbnails" (failed there), "faint" (a faint image's pair ORB
+        /// could not confirm) or "flat".
         public var decidedBy: String = "thumbnails"
     }
 
@@ -208,6 +212,13 @@ public struct NearDuplicateVerifier: Sendable {
                         _ a: NearDuplicateProbe, _ b: NearDuplicateProbe,
                         _ ka: NearDuplicateKeypoints?, _ kb: NearDuplicateKeypoints?) -> Check {
         guard !thumbnails.passed.isEmpty else { return rescue(thumbnails, a, b, ka, kb) }
+        // A faint image (a cream garment on white, a print brightened into its backdrop) passes thumbnails that
+        // prove little: only ORB and the thumbnails warped by its homography confirm it.
+        if a.isFaint || b.isFaint {
+            var base = thumbnails.passed[0].check
+            base.decidedBy = "faint"
+            return warpedConfirmation(base, a, b, ka, kb)
+        }
         var orb: [Bool: ORBCheck] = [:]
         var first: Check?
         for (candidate, mirrored) in thumbnails.passed {
@@ -245,17 +256,26 @@ public struct NearDuplicateVerifier: Sendable {
     func rescue(_ thumbnails: (passed: [(check: Check, mirrored: Bool)], best: Check, closest: Int),
                 _ a: NearDuplicateProbe, _ b: NearDuplicateProbe,
                 _ ka: NearDuplicateKeypoints?, _ kb: NearDuplicateKeypoints?) -> Check {
-        let best = thumbnails.best
         // A flat image's check is "too flat", never rescuable.
-        guard rescuable(thumbnails), let ka, let kb else { return best }
+        guard rescuable(thumbnails) else { return thumbnails.best }
+        return warpedConfirmation(thumbnails.best, a, b, ka, kb)
+    }
+
+    /// ORB (plain, and mirrored when both have mirrored keypoints: the orientation with more inliers) and, when it
+    /// agrees with at least `rescueInliers` inliers, the thumbnails warped by its homography: `base` with their
+    /// figures, the same only when both pass.
+    func warpedConfirmation(_ base: Check, _ a: NearDuplicateProbe, _ b: NearDuplicateProbe,
+                            _ ka: NearDuplicateKeypoints?, _ kb: NearDuplicateKeypoints?) -> Check {
+        var check = base
+        check.verdict = .different
+        guard let ka, let kb else { return check }
         var found: (ORBCheck, Bool)?
         for mirrored in [false, true] {
             guard let second = mirrored ? kb.mirrored : kb.plain else { continue }
             let result = ORBCheck(ka.plain, second)
             if result.inlierCount > found?.0.inlierCount ?? -1 { found = (result, mirrored) }
         }
-        guard let (result, mirrored) = found else { return best }
-        var check = best
+        guard let (result, mirrored) = found else { return check }
         let fewer = min(ka.plain.keypoints.count, result.second.keypoints.count)
         check.orbKeypoints = fewer
         check.orbMatches = result.matches.count
@@ -289,7 +309,11 @@ public struct NearDuplicateVerifier: Sendable {
             for dx in stride(from: -slack, through: slack + 1e-9, by: step) {
                 let right = sample(b, vb, dx: dx, dy: dy, grid: grid)
                 let scored = agreement(left, right)
-                if scored.share > best.share { best = (scored.share, scored.gain, scored.offset, dx, dy) }
+                // Ties go to the smaller shift: a copy agrees on every block at several shifts when few blocks are
+                // informative, and the structure check below starts from this one.
+                if scored.share > best.share || scored.share == best.share && dx * dx + dy * dy < best.dx * best.dx + best.dy * best.dy {
+                    best = (scored.share, scored.gain, scored.offset, dx, dy)
+                }
             }
         }
         // Structure at the thumbnails' full resolution, at the best shift: the correlation of the two luma gradient
@@ -497,7 +521,7 @@ public struct NearDuplicateVerifier: Sendable {
                 for bx in 0..<blocks {
                     guard let st = stats[by * blocks + bx] else { continue }
                     counted += 1
-                    var diff = 0.0, mapped = (sum: 0.0, squares: 0.0)
+                    var diff = 0.0, mapped = (sum: 0.0, squares: 0.0), shift = (r: 0.0, g: 0.0, b: 0.0)
                     for y in (by * block)..<((by + 1) * block) {
                         for x in (bx * block)..<((bx + 1) * block) {
                             let k = 3 * (y * grid + x)
@@ -505,6 +529,7 @@ public struct NearDuplicateVerifier: Sendable {
                             let g = min(255, max(0, gain * Double(pa[k + 1]) + offset))
                             let b = min(255, max(0, gain * Double(pa[k + 2]) + offset))
                             diff += abs(Double(pb[k]) - r) + abs(Double(pb[k + 1]) - g) + abs(Double(pb[k + 2]) - b)
+                            shift.r += Double(pb[k]) - r; shift.g += Double(pb[k + 1]) - g; shift.b += Double(pb[k + 2]) - b
                             let l = 0.299 * r + 0.587 * g + 0.114 * b
                             mapped.sum += l; mapped.squares += l * l
                         }
@@ -519,7 +544,9 @@ public struct NearDuplicateVerifier: Sendable {
                     informative += 1
                     // Same colour and the same amount of texture: a plain patch against a ripped or printed one
                     // differs in its spread even where the means agree.
-                    if mean <= blockTolerance && abs(spreadMapped - st.varB.squareRoot()) <= textureTolerance {
+                    // And the same hue: a luma map lines a navy garment up with a black one, all but its blue.
+                    let hue = max(abs(shift.r), abs(shift.g), abs(shift.b)) / cells <= channelTolerance
+                    if mean <= blockTolerance && hue && abs(spreadMapped - st.varB.squareRoot()) <= textureTolerance {
                         agreeing += 1
                     } else if flatA != flatB && mean <= overlayTolerance && (flatA ? st.meanA : st.meanB) >= 200 {
                         overlays += 1
