@@ -78,6 +78,58 @@ final class NearDuplicateTests: XCTestCase {
         XCTAssertEqual(lazyCheck.decidedBy, "faint", "\(lazyCheck)")
     }
 
+    /// A light, flat garment (luma 232) on a white backdrop, 256 x 192, with a darker neckline, hem and seams;
+    /// `tint` colours it (added to red, green, blue); `letters` writes two lines of thin dark strokes across it.
+    func garment(tint: (Int, Int, Int) = (0, 0, 0), base: Int = 232, seams: Bool = true, letters: Bool = false) -> RGBImage {
+        var image = RGBImage(width: 256, height: 192, pixels: [UInt8](repeating: 255, count: 256 * 192 * 3))
+        func set(_ x: Int, _ y: Int, _ v: Int, tinted: Bool = true) {
+            let t = tinted ? tint : (0, 0, 0)
+            for (c, d) in [t.0, t.1, t.2].enumerated() { image.pixels[3 * (y * 256 + x) + c] = UInt8(max(0, min(255, v + d))) }
+        }
+        for y in 20..<176 {
+            let half = y < 60 ? 40 + (y - 20) : 80
+            for x in (128 - half)..<(128 + half) {
+                let seam = seams && (x == 100 || x == 156 || y == 120) || (y < 40 && abs(x - 128) < 22 - (y - 20))
+                set(x, y, seam ? base - 60 : base)
+            }
+        }
+        if letters {
+            for line in [72, 136] { for x in stride(from: 68, to: 188, by: 6) { for y in line..<(line + 9) {
+                set(x, y, 90, tinted: false)
+                if (x / 6) % 2 == 0 && y == line { set(x + 1, y, 90, tinted: false); set(x + 2, y, 90, tinted: false) }
+            } } }
+        }
+        return image
+    }
+
+    func testLettersOverAPlainGarmentAreLeftOutOfTheStructureCheck() {
+        let probes = [garment(seams: false), garment(seams: false, letters: true)].map { NearDuplicateProbe(rgb: $0) }
+        let verifier = NearDuplicateVerifier()
+        let views = verifier.closestViews(probes[0], probes[1])
+        let check = verifier.compare(probes[0], probes[0].views[views[0].0], probes[1], probes[1].views[views[0].1], distance: views[0].2)
+        XCTAssertGreaterThanOrEqual(check.agreeing, verifier.agreeingShare, "\(check)")
+        XCTAssertGreaterThanOrEqual(check.structure, 0.8, "\(check)")
+        // Counted, the letters' gradients would be most of the copy's.
+        let left = verifier.gradientMagnitudes(verifier.sample(probes[0], probes[0].views[views[0].0], dx: 0, dy: 0, grid: verifier.fineGrid))
+        let right = verifier.gradientMagnitudes(verifier.sample(probes[1], probes[1].views[views[0].1], dx: 0, dy: 0, grid: verifier.fineGrid))
+        XCTAssertLessThan(verifier.correlation(left, right), check.structure - 0.2)
+    }
+
+    func testAGarmentOfAnotherHueDoesNotAgreeWhateverTheBrightnessMap() {
+        // Navy against black: a luma gain and offset bring the two within 16 on average, never the blue channel.
+        let black = garment(base: 30, seams: false), navy = garment(tint: (-8, -2, 30), base: 40, seams: false)
+        let verifier = NearDuplicateVerifier()
+        // The whole frames (the trimmed boxes are all garment, and a flat garment proves nothing).
+        let (pa, pb) = (NearDuplicateProbe(rgb: black), NearDuplicateProbe(rgb: navy))
+        let a = verifier.sample(pa, pa.views[1], dx: 0, dy: 0, grid: verifier.grid)
+        let b = verifier.sample(pb, pb.views[1], dx: 0, dy: 0, grid: verifier.grid)
+        XCTAssertTrue(pa.views[1].source == .untrimmed && pa.views[1].window.width == 1)
+        XCTAssertLessThan(verifier.agreement(a, b).share, verifier.agreeingShare, "navy is not black")
+        var loose = verifier
+        loose.channelTolerance = 255
+        XCTAssertGreaterThanOrEqual(loose.agreement(a, b).share, verifier.agreeingShare, "without the hue, the luma map lines them up")
+    }
+
     func testFlatImagesScoreLowAndNeverMatch() {
         let white = RGBImage(width: 100, height: 100, pixels: [UInt8](repeating: 255, count: 100 * 100 * 3))
         let grey = RGBImage(width: 100, height: 100, pixels: [UInt8](repeating: 120, count: 100 * 100 * 3))

@@ -44,6 +44,9 @@ public struct NearDuplicateVerifier: Sendable {
     /// So many inliers on one plane are never chance, whatever share of the matches they are: a JPEG-30 copy of a
     /// busy print matches many keypoints to the wrong repeat of the pattern.
     public var orbConfidentInliers = 40
+    /// Under `rescueInliers` inliers ORB's agreement is slight (6 of 8 matches between a floral dress and a plain
+    /// pinafore of one cut): the thumbnails' gradients must then correlate at this.
+    public var weakStructure = 0.7
     /// A pair the thumbnails fail (a crop or a letterbox the views do not line up, a shift past the slack) is
     /// checked again over ORB's homography when ORB agrees with at least `rescueInliers` inliers: it passes when the
     /// warped thumbnails agree on `rescueAgreeing` of their informative blocks with gradients correlated at
@@ -231,7 +234,10 @@ public struct NearDuplicateVerifier: Sendable {
                 check.orbKeypoints = fewer
                 check.orbMatches = result.matches.count
                 check.orbInliers = result.inlierCount
-                if orbAgrees(result, fewer: fewer) { check.decidedBy = "keypoints"; return check }
+                if orbAgrees(result, fewer: fewer) && (result.inlierCount >= rescueInliers || check.structure >= weakStructure) {
+                    check.decidedBy = "keypoints"
+                    return check
+                }
                 if fewer >= orbDecisiveKeypoints {
                     check.verdict = .different
                     check.decidedBy = "keypoints"
@@ -320,11 +326,15 @@ public struct NearDuplicateVerifier: Sendable {
         // maps. Two garments of one cut and colour agree block by block; their seams, prints and rips do not.
         var structure = 0.0
         if best.share >= agreeingShare {
+            // Without the blocks the colour check left out as overlays: a watermark's letters over a plain garment
+            // would be most of the gradients of the copy.
+            let overlays = agreement(left, sample(b, vb, dx: best.dx, dy: best.dy, grid: grid), marking: true).overlays
+            let valid = overlays.contains(true) ? offOverlays(overlays) : nil
             // Refined around the coarse shift, at half its step: fine gradients need the finer alignment.
             let fine = gradientMagnitudes(sample(a, va, dx: 0, dy: 0, grid: fineGrid))
             for ddy in [-step / 2, 0, step / 2] { for ddx in [-step / 2, 0, step / 2] {
                 let shifted = gradientMagnitudes(sample(b, vb, dx: best.dx + ddx, dy: best.dy + ddy, grid: fineGrid))
-                structure = max(structure, correlation(fine, shifted))
+                structure = max(structure, correlation(fine, shifted, valid: valid))
             } }
         }
         let same = best.share >= agreeingShare && structure >= structureCorrelation
@@ -384,6 +394,17 @@ public struct NearDuplicateVerifier: Sendable {
         let structure = correlation(gradientMagnitudes(fine.left), gradientMagnitudes(fine.right),
                                     valid: innerValid(fine.valid))
         return (agreeing, structure, overlap)
+    }
+
+    /// Which gradients of a `fineGrid` map (its inner pixels) lie outside the marked blocks of the coarse grid.
+    func offOverlays(_ marked: [Bool]) -> [Bool] {
+        let blocks = grid / block, scale = fineGrid / blocks
+        var out: [Bool] = []
+        out.reserveCapacity((fineGrid - 2) * (fineGrid - 2))
+        for y in 1..<(fineGrid - 1) { for x in 1..<(fineGrid - 1) {
+            out.append(!marked[min(blocks - 1, y / scale) * blocks + min(blocks - 1, x / scale)])
+        } }
+        return out
     }
 
     /// Which gradients of a `fineGrid` map (its inner pixels) to compare: those whose 3 x 3 neighbourhood of cells
@@ -469,6 +490,15 @@ public struct NearDuplicateVerifier: Sendable {
     /// `overlayShare` of the informative blocks. Only blocks whose cells are all `valid` count. With under
     /// `minimumInformative` of the blocks informative, nothing is proved: share 0.
     func agreement(_ a: [Float], _ b: [Float], grid: Int? = nil, valid: [Bool]? = nil) -> (share: Double, gain: Double, offset: Double) {
+        let scored = agreement(a, b, grid: grid, valid: valid, marking: false)
+        return (scored.share, scored.gain, scored.offset)
+    }
+
+    /// The same, and with `marking` the blocks left out as overlays under the best map (row by row; all false when
+    /// none were left out).
+    func agreement(_ a: [Float], _ b: [Float], grid: Int? = nil, valid: [Bool]? = nil, marking: Bool)
+        -> (share: Double, gain: Double, offset: Double, overlays: [Bool])
+    {
         let grid = grid ?? self.grid
         let count = grid * grid
         func luma(_ p: [Float], _ k: Int) -> Double { Double(0.299 * p[3 * k] + 0.587 * p[3 * k + 1] + 0.114 * p[3 * k + 2]) }
@@ -488,12 +518,12 @@ public struct NearDuplicateVerifier: Sendable {
             }
         }
         if fit.n < 0.1 * all.n || fit.n < 16 { fit = all }
-        guard fit.n > 0 else { return (0, 1, 0) }
+        let blocks = grid / block
+        guard fit.n > 0 else { return (0, 1, 0, [Bool](repeating: false, count: blocks * blocks)) }
         let n = fit.n
         let varA = fit.saa / n - (fit.sa / n) * (fit.sa / n), varB = fit.sbb / n - (fit.sb / n) * (fit.sb / n)
         let spread = varA > 1 && varB > 1 ? max(gainRange.lowerBound, min(gainRange.upperBound, (varB / varA).squareRoot())) : 1
         let slope = varA > 1 ? max(gainRange.lowerBound, min(gainRange.upperBound, (fit.sab / n - fit.sa / n * fit.sb / n) / varA)) : 1
-        let blocks = grid / block
         // Per block: the luma mean and variance of each image, and the valid flag, once.
         var stats: [(varA: Double, varB: Double, meanA: Double, meanB: Double)?] = []
         stats.reserveCapacity(blocks * blocks)
@@ -512,10 +542,13 @@ public struct NearDuplicateVerifier: Sendable {
                 stats.append(inside ? (max(0, s.aa / m - (s.a / m) * (s.a / m)), max(0, s.bb / m - (s.b / m) * (s.b / m)), s.a / m, s.b / m) : nil)
             }
         }
-        func score(_ gain: Double, _ offset: Double) -> Double? {
-            a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in score(gain, offset, pa, pb) } }
+        var marks = [Bool]()
+        func score(_ gain: Double, _ offset: Double, marking: Bool = false) -> Double? {
+            a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in score(gain, offset, pa, pb, marking: marking) } }
         }
-        func score(_ gain: Double, _ offset: Double, _ pa: UnsafeBufferPointer<Float>, _ pb: UnsafeBufferPointer<Float>) -> Double? {
+        func score(_ gain: Double, _ offset: Double, _ pa: UnsafeBufferPointer<Float>, _ pb: UnsafeBufferPointer<Float>,
+                   marking: Bool) -> Double? {
+            if marking { marks = [Bool](repeating: false, count: blocks * blocks) }
             var agreeing = 0, informative = 0, counted = 0, overlays = 0
             for by in 0..<blocks {
                 for bx in 0..<blocks {
@@ -539,21 +572,24 @@ public struct NearDuplicateVerifier: Sendable {
                     // channels clip, which gain x spread would count against it.
                     let cells = Double(block * block)
                     let spreadMapped = max(0, mapped.squares / cells - (mapped.sum / cells) * (mapped.sum / cells)).squareRoot()
+                    // The same hue: a luma map lines a navy garment up with a black one, all but its blue.
+                    let hue = max(abs(shift.r), abs(shift.g), abs(shift.b)) / cells <= channelTolerance
                     let flatA = st.varA < flatVariance, flatB = st.varB < flatVariance
-                    if flatA && flatB && mean <= blockTolerance { continue }
+                    if flatA && flatB && mean <= blockTolerance && hue { continue }
                     informative += 1
                     // Same colour and the same amount of texture: a plain patch against a ripped or printed one
                     // differs in its spread even where the means agree.
-                    // And the same hue: a luma map lines a navy garment up with a black one, all but its blue.
-                    let hue = max(abs(shift.r), abs(shift.g), abs(shift.b)) / cells <= channelTolerance
                     if mean <= blockTolerance && hue && abs(spreadMapped - st.varB.squareRoot()) <= textureTolerance {
                         agreeing += 1
                     } else if flatA != flatB && mean <= overlayTolerance && (flatA ? st.meanA : st.meanB) >= 200 {
                         overlays += 1
+                        if marking { marks[by * blocks + bx] = true }
                     }
                 }
             }
-            if Double(overlays) <= overlayShare * Double(informative) { informative -= overlays }
+            if Double(overlays) <= overlayShare * Double(informative) { informative -= overlays } else if marking {
+                marks = [Bool](repeating: false, count: blocks * blocks)
+            }
             guard informative > 0, Double(informative) >= minimumInformative * Double(counted) else { return nil }
             return Double(agreeing) / Double(informative)
         }
@@ -566,7 +602,8 @@ public struct NearDuplicateVerifier: Sendable {
             let gain = max(gainRange.lowerBound, min(gainRange.upperBound, origin.sab / origin.saa))
             if let share = score(gain, 0), share > best.share { best = (share, gain, 0) }
         }
-        return best
+        if marking { _ = score(best.gain, best.offset, marking: true) }
+        return (best.share, best.gain, best.offset, marks.isEmpty ? [Bool](repeating: false, count: blocks * blocks) : marks)
     }
 
     /// Sobel gradient magnitudes of a `fineGrid` RGB sample's luma (the inner pixels).
