@@ -130,6 +130,24 @@ final class NearDuplicateTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(loose.agreement(a, b).share, verifier.agreeingShare, "without the hue, the luma map lines them up")
     }
 
+    func testTheWarpedCheckLetsTwoBusyTexturesDifferByAThirdAndNeverAPlainOne() {
+        // 32 x 32 grey grids, checkers around 128: the left +-30 on its left half and +-40 on its right (a 4 x 4
+        // block's spread 30 or 40), the other the other way round (stripes aliased another way; no one gain maps
+        // it), or plain in its top half.
+        let verifier = NearDuplicateVerifier()
+        func grid(_ amplitude: (Int, Int) -> Float) -> [Float] {
+            var out = [Float](repeating: 0, count: 32 * 32 * 3)
+            for y in 0..<32 { for x in 0..<32 { for c in 0..<3 { out[3 * (y * 32 + x) + c] = 128 + ((x + y) % 2 == 0 ? 1 : -1) * amplitude(x, y) } } }
+            return out
+        }
+        let left = grid { x, _ in x < 16 ? 30 : 40 }, busier = grid { x, _ in x < 16 ? 40 : 30 }
+        let halfPlain = grid { x, y in y < 16 ? 0 : x < 16 ? 40 : 30 }
+        XCTAssertEqual(verifier.agreement(left, busier).share, 0, "the first check holds textures within 8")
+        XCTAssertEqual(verifier.agreement(left, busier, marking: false, textureShare: verifier.warpedTextureShare).share, 1)
+        XCTAssertLessThanOrEqual(verifier.agreement(left, halfPlain, marking: false, textureShare: verifier.warpedTextureShare).share, 0.5,
+                       "a plain patch never agrees with a busy one")
+    }
+
     func testFlatImagesScoreLowAndNeverMatch() {
         let white = RGBImage(width: 100, height: 100, pixels: [UInt8](repeating: 255, count: 100 * 100 * 3))
         let grey = RGBImage(width: 100, height: 100, pixels: [UInt8](repeating: 120, count: 100 * 100 * 3))

@@ -23,6 +23,10 @@ public struct NearDuplicateVerifier: Sendable {
     public var agreeingShare = 0.9
     /// A block's luma spread (standard deviation, after the gain) may differ by at most this.
     public var textureTolerance = 8.0
+    /// Over ORB's homography (the warped check), or this share of the larger spread: stripes near the thumbnail's
+    /// resolution alias differently in a window of a thumbnail and in a crop's own thumbnail, and their spreads
+    /// differ by a third. Not in the first check: there it lets two knits of one colour agree.
+    public var warpedTextureShare = 0.35
     /// Thin marks over a light backdrop in one image only (a text watermark): a block's mean may differ by this
     /// much, and such blocks may be this share of the informative ones, before they count against a pair.
     public var overlayTolerance = 48.0
@@ -389,7 +393,7 @@ public struct NearDuplicateVerifier: Sendable {
             if let (x, y) = back(u, v), x >= 0, x <= 1, y >= 0, y <= 1 { covered.backward += 1 }
         } }
         let overlap = Double(max(covered.forward, covered.backward)) / Double(grid * grid)
-        let agreeing = agreement(coarse.left, coarse.right, valid: coarse.valid).share
+        let agreeing = agreement(coarse.left, coarse.right, valid: coarse.valid, marking: false, textureShare: warpedTextureShare).share
         let fine = sampled(fineGrid)
         let structure = correlation(gradientMagnitudes(fine.left), gradientMagnitudes(fine.right),
                                     valid: innerValid(fine.valid))
@@ -496,7 +500,7 @@ public struct NearDuplicateVerifier: Sendable {
 
     /// The same, and with `marking` the blocks left out as overlays under the best map (row by row; all false when
     /// none were left out).
-    func agreement(_ a: [Float], _ b: [Float], grid: Int? = nil, valid: [Bool]? = nil, marking: Bool)
+    func agreement(_ a: [Float], _ b: [Float], grid: Int? = nil, valid: [Bool]? = nil, marking: Bool, textureShare: Double = 0)
         -> (share: Double, gain: Double, offset: Double, overlays: [Bool])
     {
         let grid = grid ?? self.grid
@@ -579,7 +583,9 @@ public struct NearDuplicateVerifier: Sendable {
                     informative += 1
                     // Same colour and the same amount of texture: a plain patch against a ripped or printed one
                     // differs in its spread even where the means agree.
-                    if mean <= blockTolerance && hue && abs(spreadMapped - st.varB.squareRoot()) <= textureTolerance {
+                    let spreadB = st.varB.squareRoot()
+                    let texture = abs(spreadMapped - spreadB) <= max(textureTolerance, textureShare * max(spreadMapped, spreadB))
+                    if mean <= blockTolerance && hue && texture {
                         agreeing += 1
                     } else if flatA != flatB && mean <= overlayTolerance && (flatA ? st.meanA : st.meanB) >= 200 {
                         overlays += 1
