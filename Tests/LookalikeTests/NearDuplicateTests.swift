@@ -148,6 +148,45 @@ final class NearDuplicateTests: XCTestCase {
                        "a plain patch never agrees with a busy one")
     }
 
+    func testAPerfectThumbnailMatchStandsWhenORBConfirmsItInPart() {
+        // ORB on 40 keypoints a side: 10 matches on one plane (the same place in both), 20 more whose ends lie
+        // anywhere (a fine knit's repeats): 10 inliers, a third of the matches, so ORB alone says different.
+        var rng = SplitMix64(seed: 31)
+        func descriptor() -> ORBDescriptor { ORBDescriptor(rng.next(), rng.next(), rng.next(), rng.next()) }
+        func keypoint(_ x: Double, _ y: Double) -> ORBKeypoint { ORBKeypoint(x: x, y: y, level: 0, size: 31, angle: 0, response: 1) }
+        func place() -> Double { 10 + Double(rng.next() % 236) }
+        var a: [(ORBKeypoint, ORBDescriptor)] = [], b: [(ORBKeypoint, ORBDescriptor)] = []
+        for k in 0..<40 {
+            let d = descriptor()
+            if k < 10 {
+                let (x, y) = (place(), place() * 0.7)
+                a.append((keypoint(x, y), d)); b.append((keypoint(x, y), d))
+            } else if k < 30 {
+                a.append((keypoint(place(), place() * 0.7), d)); b.append((keypoint(place(), place() * 0.7), d))
+            } else {
+                a.append((keypoint(place(), place() * 0.7), d)); b.append((keypoint(place(), place() * 0.7), descriptor()))
+            }
+        }
+        func features(_ points: [(ORBKeypoint, ORBDescriptor)]) -> NearDuplicateKeypoints {
+            NearDuplicateKeypoints(plain: ORBFeatures(width: 256, height: 192, keypoints: points.map(\.0), descriptors: points.map(\.1)),
+                                   mirrored: nil)
+        }
+        let (ka, kb) = (features(a), features(b))
+        let orb = ORBCheck(ka.plain, kb.plain)
+        let verifier = NearDuplicateVerifier()
+        XCTAssertGreaterThanOrEqual(orb.inlierCount, verifier.orbMinimumInliers)
+        XCTAssertFalse(verifier.orbAgrees(orb, fewer: 40), "\(orb.inlierCount) of \(orb.matches.count)")
+        let probe = NearDuplicateProbe(rgb: picture(seed: 30), keypoints: false)
+        func thumbnails(agreeing: Double) -> (passed: [(check: NearDuplicateVerifier.Check, mirrored: Bool)], best: NearDuplicateVerifier.Check, closest: Int) {
+            let check = NearDuplicateVerifier.Check(verdict: .same, hashDistance: 2, views: "trimmed/trimmed", gain: 1, offset: 0,
+                                                    agreeing: agreeing, structure: 0.99)
+            return ([(check, false)], check, 2)
+        }
+        XCTAssertEqual(verifier.confirm(thumbnails(agreeing: 1), probe, probe, ka, kb).verdict, .same)
+        XCTAssertEqual(verifier.confirm(thumbnails(agreeing: 0.97), probe, probe, ka, kb).verdict, .different,
+                       "short of perfect, ORB's verdict stands")
+    }
+
     func testFlatImagesScoreLowAndNeverMatch() {
         let white = RGBImage(width: 100, height: 100, pixels: [UInt8](repeating: 255, count: 100 * 100 * 3))
         let grey = RGBImage(width: 100, height: 100, pixels: [UInt8](repeating: 120, count: 100 * 100 * 3))

@@ -242,7 +242,9 @@ public struct NearDuplicateVerifier: Sendable {
                     check.decidedBy = "keypoints"
                     return check
                 }
-                if fewer >= orbDecisiveKeypoints {
+                // A perfect thumbnail match that ORB confirms in part (a JPEG-30 copy of a fine knit: 13 of 32
+                // matches on one plane) stands; two garments of one cut give ORB a handful at most.
+                if fewer >= orbDecisiveKeypoints && !(strictlyAgrees(check) && result.inlierCount >= orbMinimumInliers) {
                     check.verdict = .different
                     check.decidedBy = "keypoints"
                     if first == nil { first = check }
@@ -251,14 +253,17 @@ public struct NearDuplicateVerifier: Sendable {
             }
             // Too few keypoints to decide (white on white, plain fabric): only a perfect thumbnail match stands.
             check.decidedBy = "strict thumbnails"
-            if check.agreeing >= strictAgreeing && check.structure >= strictStructure && check.hashDistance <= strictHashDistance
-                && abs(check.offset) <= strictOffset {
-                return check
-            }
+            if strictlyAgrees(check) { return check }
             check.verdict = .different
             if first == nil { first = check }
         }
         return first!
+    }
+
+    /// Whether a thumbnail check is perfect by the strict rule.
+    func strictlyAgrees(_ check: Check) -> Bool {
+        check.agreeing >= strictAgreeing && check.structure >= strictStructure && check.hashDistance <= strictHashDistance
+            && abs(check.offset) <= strictOffset
     }
 
     /// A pair the thumbnails failed, checked over ORB's homography (plain, and mirrored when both have mirrored
