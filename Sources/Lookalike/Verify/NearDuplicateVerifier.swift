@@ -491,8 +491,9 @@ public struct NearDuplicateVerifier: Sendable {
     /// backdrop stays white) are tried, the best kept: a least-squares slope shrinks towards 0 on a garment of
     /// one plain colour and would fail a copy that needs no map at all; the spread ratio is pulled up by a watermark; a
     /// gain through black (no offset) fitted where no channel clips is a multiplying brightness edit. A block agrees when its mean absolute
-    /// difference stays within `blockTolerance` and the mapped block's luma spread (clipping included) is within
-    /// `textureTolerance` of the other's. A block is
+    /// difference stays within `blockTolerance`, no channel's mean is off by more than `channelTolerance`, and the
+    /// mapped block's luma spread (clipping included) is within `textureTolerance` of the other's (or, given a
+    /// `textureShare`, that share of the larger spread). A block is
     /// informative unless it is flat in both images with the same colour: a white backdrop agrees with any other
     /// white backdrop and proves nothing. A block flat in one image and lightly marked in the other (thin text
     /// over a backdrop: its mean within `overlayTolerance`) is an overlay, left out while overlays are at most
