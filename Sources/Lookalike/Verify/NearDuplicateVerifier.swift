@@ -320,6 +320,7 @@ public struct NearDuplicateVerifier: Sendable {
                  _ vb: NearDuplicateProbe.View, distance: Int) -> Check {
         let left = sample(a, va, dx: 0, dy: 0, grid: grid)
         var best = (share: -1.0, gain: 1.0, offset: 0.0, dx: 0.0, dy: 0.0)
+        var bestRight: [Float] = []
         for dy in stride(from: -slack, through: slack + 1e-9, by: step) {
             for dx in stride(from: -slack, through: slack + 1e-9, by: step) {
                 let right = sample(b, vb, dx: dx, dy: dy, grid: grid)
@@ -328,6 +329,7 @@ public struct NearDuplicateVerifier: Sendable {
                 // informative, and the structure check below starts from this one.
                 if scored.share > best.share || scored.share == best.share && dx * dx + dy * dy < best.dx * best.dx + best.dy * best.dy {
                     best = (scored.share, scored.gain, scored.offset, dx, dy)
+                    bestRight = right
                 }
             }
         }
@@ -337,8 +339,10 @@ public struct NearDuplicateVerifier: Sendable {
         if best.share >= agreeingShare {
             // Without the blocks the colour check left out as overlays: a watermark's letters over a plain garment
             // would be most of the gradients of the copy.
-            let overlays = agreement(left, sample(b, vb, dx: best.dx, dy: best.dy, grid: grid), marking: true).overlays
-            let valid = overlays.contains(true) ? offOverlays(overlays) : nil
+            let overlays = agreement(left, bestRight, marking: true).overlays
+            let blocks = grid / block, scale = fineGrid / blocks
+            let valid = overlays.contains(true)
+                ? innerGradients { x, y in !overlays[min(blocks - 1, y / scale) * blocks + min(blocks - 1, x / scale)] } : nil
             // Refined around the coarse shift, at half its step: fine gradients need the finer alignment.
             let fine = gradientMagnitudes(sample(a, va, dx: 0, dy: 0, grid: fineGrid))
             for ddy in [-step / 2, 0, step / 2] { for ddx in [-step / 2, 0, step / 2] {
@@ -400,32 +404,20 @@ public struct NearDuplicateVerifier: Sendable {
         let overlap = Double(max(covered.forward, covered.backward)) / Double(grid * grid)
         let agreeing = agreement(coarse.left, coarse.right, valid: coarse.valid, marking: false, textureShare: warpedTextureShare).share
         let fine = sampled(fineGrid)
+        // Only gradients whose 3 x 3 neighbourhood of cells all landed inside the other image.
         let structure = correlation(gradientMagnitudes(fine.left), gradientMagnitudes(fine.right),
-                                    valid: innerValid(fine.valid))
+                                    valid: innerGradients { x, y in
+                                        (-1...1).allSatisfy { dy in (-1...1).allSatisfy { dx in fine.valid[(y + dy) * fineGrid + x + dx] } }
+                                    })
         return (agreeing, structure, overlap)
     }
 
-    /// Which gradients of a `fineGrid` map (its inner pixels) lie outside the marked blocks of the coarse grid.
-    func offOverlays(_ marked: [Bool]) -> [Bool] {
-        let blocks = grid / block, scale = fineGrid / blocks
+    /// Which gradients of a `fineGrid` map (its inner pixels, as `gradientMagnitudes` lists them) to compare:
+    /// those at (x, y) that `keep`.
+    func innerGradients(_ keep: (Int, Int) -> Bool) -> [Bool] {
         var out: [Bool] = []
         out.reserveCapacity((fineGrid - 2) * (fineGrid - 2))
-        for y in 1..<(fineGrid - 1) { for x in 1..<(fineGrid - 1) {
-            out.append(!marked[min(blocks - 1, y / scale) * blocks + min(blocks - 1, x / scale)])
-        } }
-        return out
-    }
-
-    /// Which gradients of a `fineGrid` map (its inner pixels) to compare: those whose 3 x 3 neighbourhood of cells
-    /// is all valid.
-    func innerValid(_ cells: [Bool]) -> [Bool] {
-        var out: [Bool] = []
-        out.reserveCapacity((fineGrid - 2) * (fineGrid - 2))
-        for y in 1..<(fineGrid - 1) { for x in 1..<(fineGrid - 1) {
-            var keep = true
-            for dy in -1...1 { for dx in -1...1 where !cells[(y + dy) * fineGrid + x + dx] { keep = false } }
-            out.append(keep)
-        } }
+        for y in 1..<(fineGrid - 1) { for x in 1..<(fineGrid - 1) { out.append(keep(x, y)) } }
         return out
     }
 
