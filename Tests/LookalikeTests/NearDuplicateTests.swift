@@ -72,7 +72,7 @@ final class NearDuplicateTests: XCTestCase {
         XCTAssertEqual(verifier.verifiedPairs(probes, workers: 1).map { [$0.i, $0.j] }, [[0, 1]])
         // Without keypoints its thumbnails, however close, decide nothing: not even a second copy of the same pixels.
         let lazy = [original, original, images[2]].map { NearDuplicateProbe(rgb: $0, keypoints: false) }
-        let pairs = verifier.verifiedPairs(lazy, workers: 1) { _ in [:] }
+        let pairs = verifier.verifiedPairs(lazy, workers: 1) { _, _ in [:] }
         XCTAssertTrue(pairs.isEmpty, "\(pairs)")
         let lazyCheck = verifier.verify(lazy[0], lazy[1], views: verifier.closestViews(lazy[0], lazy[1]))
         XCTAssertEqual(lazyCheck.decidedBy, "faint", "\(lazyCheck)")
@@ -316,6 +316,97 @@ final class NearDuplicateTests: XCTestCase {
         XCTAssertTrue(SharedOverlay().flags(probes, keypoints: few, workers: 1).isEmpty)
     }
 
+    /// `image` with a shop's mark: three lines of dark letter strokes across rows 40-49, 90-99 and 140-149, x 30...226.
+    func stamped(_ image: RGBImage) -> RGBImage {
+        var out = image
+        for line in [40, 90, 140] { for x in stride(from: 30, to: 226, by: 7) { for y in line..<(line + 10) {
+            for dx in 0..<((x / 7) % 3 == 0 ? 3 : 1) { for c in 0..<3 { out.pixels[3 * (y * out.width + x + dx) + c] = 60 } }
+        } } }
+        return out
+    }
+
+    func testORBSkipsTheRowsItIsAskedToAndTheStretchIsMeasuredOffThem() {
+        let gray = picture(seed: 20).luma
+        let rows = (0..<gray.height).map { (60..<110).contains($0) }
+        let all = ORBFeatures(gray), skipping = ORBFeatures(gray, skipping: rows)
+        XCTAssertTrue(all.keypoints.contains { rows[Int($0.y + 0.5)] }, "the picture has corners in those rows")
+        XCTAssertFalse(skipping.keypoints.isEmpty)
+        XCTAssertFalse(skipping.keypoints.contains { rows[Int($0.y + 0.5)] }, "none kept in the skipped rows")
+        // The contrast stretch of a faint content is measured off the rows left out: dark letters across a cream
+        // garment would otherwise leave it unstretched.
+        var cream = RGBImage(width: 256, height: 192, pixels: [UInt8](repeating: 236, count: 256 * 192 * 3))
+        for y in 20..<170 { for x in 40..<216 where (x / 8 + y / 8) % 2 == 0 { for c in 0..<3 { cream.pixels[3 * (y * 256 + x) + c] = 226 } } }
+        let marked = stamped(cream)
+        let band = { (v: Double) in (40.0 / 192...150.0 / 192).contains(v) }
+        XCTAssertEqual(NearDuplicateKeypoints.normalised(marked.luma, skipping: band).pixels.max(),
+                       NearDuplicateKeypoints.normalised(cream.luma, skipping: band).pixels.max(), "stretched alike")
+        XCTAssertNotEqual(NearDuplicateKeypoints.normalised(marked.luma).pixels.max(), NearDuplicateKeypoints.normalised(cream.luma).pixels.max())
+    }
+
+    func testAFolderWithAShopsMarkChecksACarriersPairsWithoutItAndKeepsTheCleanCopy() {
+        // Five unrelated pictures carrying the mark, each with a JPEG copy (pairs that pass, so their keypoints are
+        // made and the mark is found), and a garment with a stamped copy.
+        var images: [RGBImage] = []
+        for seed in UInt64(30)..<35 {
+            // A picture between the mark's lines, on a white backdrop (letters over a product recur nowhere).
+            let content = picture(seed: seed)
+            var framed = RGBImage(width: 256, height: 192, pixels: [UInt8](repeating: 255, count: 256 * 192 * 3))
+            for y in 0..<192 where [14..<36, 54..<86, 104..<136, 154..<178].contains(where: { $0.contains(y) }) { for x in 40..<216 {
+                for c in 0..<3 { framed.pixels[3 * (y * 256 + x) + c] = content.pixels[3 * (y * 256 + x) + c] }
+            } }
+            let marked = stamped(framed)
+            images += [marked, edit("jpeg-q30", marked)]
+        }
+        // A light garment with a faint print of random squares: keypoints enough (once stretched), but the letters'
+        // gradients dwarf its own.
+        var plain = garment()
+        var rng = SplitMix64(seed: 41)
+        let squares = (0..<(43 * 32)).map { _ in rng.next() % 3 == 0 }
+        for y in 0..<192 { for x in 0..<256 where plain.pixels[3 * (y * 256 + x)] == 232 && squares[(y / 6) * 43 + x / 6] {
+            for c in 0..<3 { plain.pixels[3 * (y * 256 + x) + c] = 220 }
+        } }
+        images += [plain, stamped(plain)]
+        let lazy = images.map { NearDuplicateProbe(rgb: $0, keypoints: false) }
+        var asked: [MarkBands?] = []
+        var verifier = NearDuplicateVerifier()
+        // Every pair that failed is checked again without the mark (the bar on how close its colours came only
+        // bounds the cost; the drawn strokes are denser than a shop's letters).
+        verifier.markedAgreeing = 0
+        let result = verifier.verification(lazy, workers: 2) { needed, bands in
+            asked.append(bands)
+            return Dictionary(uniqueKeysWithValues: needed.map { ($0, NearDuplicateKeypoints(rgb: images[$0], transforms: false, excluding: bands)) })
+        }
+        XCTAssertTrue(result.carriers.isSuperset(of: [0, 2, 4, 6, 8]), "\(result.carriers)")
+        XCTAssertFalse(result.carriers.contains(10), "the clean garment carries nothing")
+        let bands = asked.compactMap { $0 }.first
+        XCTAssertNotNil(bands, "keypoints made again off the mark")
+        XCTAssertTrue(bands!.covers(45.0 / 192) && bands!.covers(145.0 / 192) && !bands!.covers(70.0 / 192), "\(bands!.rows)")
+        let pairs = Dictionary(uniqueKeysWithValues: result.pairs.map { ([$0.i, $0.j], $0.check) })
+        for k in stride(from: 0, to: 10, by: 2) { XCTAssertNotNil(pairs[[k, k + 1]], "copies \(k)") }
+        XCTAssertEqual(pairs.keys.filter { $0[0] / 2 != $0[1] / 2 }, [], "nothing across pictures")
+        // Without the mark's rows (and keypoints made off them) the garment's pair passes, on ORB.
+        XCTAssertEqual(pairs[[10, 11]]?.verdict, .same, "\(String(describing: pairs[[10, 11]]))")
+        XCTAssertEqual(pairs[[10, 11]]?.decidedBy, "keypoints, without the mark")
+        var blind = verifier
+        blind.overlayRecurrence = 0
+        let unmarked = blind.verification(lazy, workers: 2) { needed, bands in
+            Dictionary(uniqueKeysWithValues: needed.map { ($0, NearDuplicateKeypoints(rgb: images[$0], transforms: false, excluding: bands)) })
+        }
+        XCTAssertTrue(unmarked.carriers.isEmpty)
+        XCTAssertFalse(unmarked.pairs.contains { $0.i == 10 && $0.j == 11 }, "the letters fail it")
+    }
+
+    func testACopyCarryingTheFoldersMarkIsNeverKept() {
+        var clean = ImageFacts(path: "a.jpg", width: 256, height: 192, fileSize: 8_000, modified: 10)
+        var stamped = ImageFacts(path: "b.jpg", width: 512, height: 384, fileSize: 9_000, modified: 0)
+        XCTAssertTrue(KeepPolicy.standard.prefers(stamped, over: clean), "larger, as long as nothing is known of a mark")
+        stamped.carriesMark = true
+        XCTAssertTrue(KeepPolicy.standard.prefers(clean, over: stamped), "its letters add bytes, not picture")
+        XCTAssertFalse(KeepPolicy.standard.prefers(stamped, over: clean))
+        clean.carriesMark = true
+        XCTAssertTrue(KeepPolicy.standard.prefers(stamped, over: clean), "between two carriers the criteria decide")
+    }
+
     func testKeypointsAreAskedForOnlyWhereThumbnailsPassOrARescueIsTried() {
         let original = picture(seed: 9)
         let images = [original, edit("jpeg-q30", original), picture(seed: 10), picture(seed: 11)]
@@ -324,7 +415,7 @@ final class NearDuplicateTests: XCTestCase {
         XCTAssertNil(lazy[0].keypoints)
         var asked: [[Int]] = []
         let verifier = NearDuplicateVerifier()
-        let pairs = verifier.verifiedPairs(lazy, workers: 2) { needed in
+        let pairs = verifier.verifiedPairs(lazy, workers: 2) { needed, _ in
             asked.append(needed)
             return Dictionary(uniqueKeysWithValues: needed.map { ($0, NearDuplicateKeypoints(rgb: images[$0], transforms: false)) })
         }
@@ -334,7 +425,7 @@ final class NearDuplicateTests: XCTestCase {
         var thumbnailsOnly = verifier
         thumbnailsOnly.rescueRadius = -1
         asked = []
-        _ = thumbnailsOnly.verifiedPairs(lazy, workers: 2) { needed in
+        _ = thumbnailsOnly.verifiedPairs(lazy, workers: 2) { needed, _ in
             asked.append(needed)
             return Dictionary(uniqueKeysWithValues: needed.map { ($0, NearDuplicateKeypoints(rgb: images[$0], transforms: false)) })
         }
@@ -351,7 +442,7 @@ final class NearDuplicateTests: XCTestCase {
         let original = picture(seed: 12)
         let lazy = [original, edit("jpeg-q30", original), edit("crop-10%", original)].map { NearDuplicateProbe(rgb: $0, keypoints: false) }
         let verifier = NearDuplicateVerifier()
-        let pairs = verifier.verifiedPairs(lazy, workers: 2) { _ in [:] }
+        let pairs = verifier.verifiedPairs(lazy, workers: 2) { _, _ in [:] }
         XCTAssertTrue(pairs.contains { $0.i == 0 && $0.j == 1 }, "an identical copy passes the strict rule: \(pairs)")
         XCTAssertTrue(pairs.allSatisfy { $0.check.decidedBy == "strict thumbnails" && $0.check.orbInliers == nil })
     }

@@ -243,12 +243,12 @@ public struct GroupingPlan: Sendable {
             // ORB features only for images in pairs that pass the thumbnails: those are decoded again.
             let transforms = verification.transforms
             let paths = facts.map(\.path)
-            let keypoints = { (needed: [Int]) -> [Int: NearDuplicateKeypoints] in
+            let keypoints = { (needed: [Int], bands: MarkBands?) -> [Int: NearDuplicateKeypoints] in
                 let made = Mutex<[Int: NearDuplicateKeypoints]>([:])
                 let again = DescriptionRun(methods: [], decodeOptions: reading.decode, applyOrientation: reading.applyOrientation,
                                            workers: reading.workers)
                 again.run(paths: needed.map { paths[$0] }, visit: { k, sample in
-                    let features = NearDuplicateKeypoints(rgb: sample.smallRGB, transforms: transforms)
+                    let features = NearDuplicateKeypoints(rgb: sample.smallRGB, transforms: transforms, excluding: bands)
                     made.withLock { $0[needed[k]] = features }
                 }) { _ in }
                 return made.withLock { $0 }
@@ -292,11 +292,12 @@ extension GroupingPlan {
     /// share of agreeing blocks of their check.
     public func verifiedGroups(images: [ImageFacts], probes: [NearDuplicateProbe], verifier: NearDuplicateVerifier,
                                chainDepth: Int? = 2, workers: Int,
-                               keypoints: (([Int]) -> [Int: NearDuplicateKeypoints])? = nil) -> GroupingReport {
+                               keypoints: (([Int], MarkBands?) -> [Int: NearDuplicateKeypoints])? = nil) -> GroupingReport {
         var checks: [Int: NearDuplicateVerifier.Check] = [:]
         var partners = [[Int]](repeating: [], count: images.count)
         var verified: [GroupingReport.VerifiedPair] = []
-        for (i, j, check) in verifier.verifiedPairs(probes, workers: workers, keypoints: keypoints) {
+        let verification = verifier.verification(probes, workers: workers, keypoints: keypoints)
+        for (i, j, check) in verification.pairs {
             verified.append(GroupingReport.VerifiedPair(i: i, j: j, check: check))
             checks[i * images.count + j] = check
             partners[i].append(j)
@@ -308,6 +309,7 @@ extension GroupingPlan {
             let p = probes[i]
             facts.contentPixels = Int((Double(p.box.width) / Double(max(1, p.reducedSize.width)) * Double(facts.width)
                                        * Double(p.box.height) / Double(max(1, p.reducedSize.height)) * Double(facts.height)).rounded())
+            facts.carriesMark = verification.carriers.contains(i)
             return facts
         }
         let clusters = Self.chained(partners: partners, depth: chainDepth) { keep.prefers(measured[$0], over: measured[$1]) }

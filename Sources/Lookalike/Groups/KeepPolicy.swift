@@ -14,6 +14,9 @@ public struct ImageFacts: Sendable, Equatable {
     /// Pixels of the picture inside uniform borders, when a near-duplicate check measured it (`--verify`): the
     /// `resolution` criterion then compares content, so a letterboxed or padded copy is not kept for its bars.
     public var contentPixels: Int?
+    /// Whether the near-duplicate check found on it a mark the folder shares (a shop's watermark, `--verify`): such
+    /// a copy is never kept over one without it, whatever the criteria (its letters add bytes and content).
+    public var carriesMark = false
 
     public init(path: String, width: Int, height: Int, fileSize: Int, modified: Double) {
         self.path = path
@@ -64,6 +67,7 @@ public struct KeepPolicy: Sendable, Equatable, CustomStringConvertible {
 
     /// True when `a` should be kept in preference to `b`.
     public func prefers(_ a: ImageFacts, over b: ImageFacts) -> Bool {
+        if a.carriesMark != b.carriesMark { return b.carriesMark }
         for criterion in criteria {
             switch criterion {
             case .resolution:

@@ -99,11 +99,15 @@ public struct NearDuplicateKeypoints: Sendable {
     public let plain: ORBFeatures
     public let mirrored: ORBFeatures?
 
-    /// From the reduced RGB image a probe is made of (`ImageSample.smallRGB`), trimmed the same way.
-    public init(rgb image: RGBImage, transforms: Bool) {
+    /// From the reduced RGB image a probe is made of (`ImageSample.smallRGB`), trimmed the same way. With
+    /// `excluding`, a mark's bands (in the frame's height) are left out: no keypoint on them, and the contrast
+    /// stretch measured off them.
+    public init(rgb image: RGBImage, transforms: Bool, excluding bands: MarkBands? = nil) {
         let box = BorderTrim.box(image)
         self.init(content: image.window(x0: box.x, y0: box.y, width: box.width, height: box.height, fill: 0).luma,
-                  transforms: transforms)
+                  transforms: transforms, rows: bands.map { bands in
+                      { (v: Double) in bands.covers((Double(box.y) + v * Double(box.height)) / Double(max(1, image.height))) }
+                  })
     }
 
     init(plain: ORBFeatures, mirrored: ORBFeatures?) {
@@ -111,10 +115,12 @@ public struct NearDuplicateKeypoints: Sendable {
         self.mirrored = mirrored
     }
 
-    init(content gray: GrayImage, transforms: Bool) {
-        let gray = Self.normalised(gray)
-        plain = ORBFeatures(gray, settings: Self.settings)
-        mirrored = transforms ? ORBFeatures(gray.applying(.upMirrored), settings: Self.settings) : nil
+    /// `rows`: whether the content's row at v (0...1 of its height) is to be left out.
+    init(content gray: GrayImage, transforms: Bool, rows: ((Double) -> Bool)? = nil) {
+        let gray = Self.normalised(gray, skipping: rows)
+        let skipped = rows.map { covers in (0..<gray.height).map { covers((Double($0) + 0.5) / Double(max(1, gray.height))) } }
+        plain = ORBFeatures(gray, settings: Self.settings, skipping: skipped)
+        mirrored = transforms ? ORBFeatures(gray.applying(.upMirrored), settings: Self.settings, skipping: skipped) : nil
     }
 
     /// OpenCV's defaults, with the budget shared over a 4 x 4 grid first: a watermark's letters would otherwise take
@@ -132,7 +138,7 @@ public struct NearDuplicateKeypoints: Sendable {
     public static let stretchedSpread = 160.0
     public static let maximumStretch = 4.0
 
-    static func normalised(_ gray: GrayImage) -> GrayImage {
+    static func normalised(_ gray: GrayImage, skipping rows: ((Double) -> Bool)? = nil) -> GrayImage {
         let longer = max(gray.width, gray.height)
         guard longer > 0 else { return gray }
         var image = gray
@@ -142,9 +148,17 @@ public struct NearDuplicateKeypoints: Sendable {
                                            height: max(1, Int((Double(gray.height) * scale).rounded())), filter: .bilinear)
         }
         var histogram = [Int](repeating: 0, count: 256)
-        for p in image.pixels { histogram[Int(p)] += 1 }
+        var counted = 0
+        for y in 0..<image.height where !(rows?((Double(y) + 0.5) / Double(image.height)) ?? false) {
+            for p in image.pixels[(y * image.width)..<((y + 1) * image.width)] { histogram[Int(p)] += 1 }
+            counted += image.width
+        }
+        if counted == 0 {  // every row left out: measured on them all
+            for p in image.pixels { histogram[Int(p)] += 1 }
+            counted = image.pixels.count
+        }
         func percentile(_ share: Double) -> Int {
-            let target = Int(share * Double(image.pixels.count))
+            let target = Int(share * Double(counted))
             var seen = 0
             for (value, count) in histogram.enumerated() { seen += count; if seen > target { return value } }
             return 255

@@ -82,6 +82,13 @@ public struct NearDuplicateVerifier: Sendable {
     /// place of the frame in at least this many unrelated images; 0 keeps every keypoint. A pair checked alone
     /// (`lookalike verify`) has no folder to learn the mark from.
     public var overlayRecurrence = 3
+    /// Where the folder has such a mark, pairs whose thumbnails agreed on this share of their blocks without passing
+    /// are checked again without the mark's rows (a carrier ORB was never asked about).
+    public var markedAgreeing = 0.8
+    /// Such a pair needs `rescueInliers` inliers, or this share of the fewer keypoints.
+    public var markedInlierShare = 0.4
+    /// A mark's bands covering more than this share of the frame's height are not left out of single pairs.
+    public var maximumMarkShare = 0.5
 
     public init() {}
 
@@ -133,41 +140,104 @@ public struct NearDuplicateVerifier: Sendable {
 
     /// Every candidate pair checked; the pairs that pass, with their check. Thumbnails first; `keypoints` is asked
     /// once for the ORB features of every image in a pair that passed them and whose probe has none (grouping
-    /// decodes those images again; the rest of a folder never pays for ORB). Deterministic for any `workers`.
+    /// decodes those images again; the rest of a folder never pays for ORB), and, where the folder shares a mark,
+    /// once more for those of the pairs checked again without it, made off its bands. Deterministic for any `workers`.
     public func verifiedPairs(_ probes: [NearDuplicateProbe], workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-                              keypoints: (([Int]) -> [Int: NearDuplicateKeypoints])? = nil)
+                              keypoints: (([Int], MarkBands?) -> [Int: NearDuplicateKeypoints])? = nil)
         -> [(i: Int, j: Int, check: Check)]
+    {
+        verification(probes, workers: workers, keypoints: keypoints).pairs
+    }
+
+    /// The pairs that pass, and the images found carrying a mark the folder shares (`SharedOverlay`).
+    public func verification(_ probes: [NearDuplicateProbe], workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+                             keypoints: (([Int], MarkBands?) -> [Int: NearDuplicateKeypoints])? = nil)
+        -> (pairs: [(i: Int, j: Int, check: Check)], carriers: Set<Int>)
     {
         let candidates = self.candidates(probes, workers: workers)
         let thumbnails = Parallel.mapChunks(count: candidates.count, workers: workers) { range in
             range.map { k in thumbnailChecks(probes[candidates[k].i], probes[candidates[k].j], views: candidates[k].views) }
         }.flatMap { $0 }
-        var needed = Set<Int>()
-        for (c, t) in zip(candidates, thumbnails) where !t.passed.isEmpty || rescuable(t) {
-            if probes[c.i].keypoints == nil { needed.insert(c.i) }
-            if probes[c.j].keypoints == nil { needed.insert(c.j) }
-        }
-        var all = needed.isEmpty ? [:] : keypoints?(needed.sorted()) ?? [:]
+        // Keypoints for the images of pairs that pass, that ORB may rescue, or whose colours agree (a watermark's
+        // letters may have failed only their gradients: SharedOverlay looks for the mark among images with keypoints).
+        var all: [Int: NearDuplicateKeypoints] = [:]
         for (i, p) in probes.enumerated() { if let own = p.keypoints { all[i] = own } }
-        var marked: [Int: NearDuplicateKeypoints] = [:]
+        var needed = Set<Int>()
+        for (c, t) in zip(candidates, thumbnails) where !t.passed.isEmpty || rescuable(t) || t.best.agreeing >= agreeingShare {
+            if all[c.i] == nil { needed.insert(c.i) }
+            if all[c.j] == nil { needed.insert(c.j) }
+        }
+        if !needed.isEmpty, let keypoints { all.merge(keypoints(needed.sorted(), nil)) { $1 } }
+        // A mark the folder shares (a shop's watermark): its carriers are known by their keypoints. The mark's
+        // keypoints say two pictures carry one mark, not that they show one picture: a carrier's are left out between
+        // two carriers and, where the mark is narrow enough to leave the rest to compare, in all its pairs (the other
+        // may carry the mark unnoticed: its letters over a product recur nowhere).
+        var carriers = Set<Int>()
+        var bands: MarkBands?
+        var withoutMark: [Int: NearDuplicateKeypoints] = [:]
         if overlayRecurrence > 0 {
             var overlay = SharedOverlay()
             overlay.recurrence = overlayRecurrence
             overlay.unrelated = radius
-            for (i, drop) in overlay.flags(probes, keypoints: all, workers: workers) {
-                marked[i] = NearDuplicateKeypoints(plain: all[i]!.plain.dropping(drop), mirrored: all[i]!.mirrored)
+            let found = overlay.find(probes, keypoints: all, workers: workers)
+            // A mark found over most of the frame (letters spread over busy photos recur at many rows) leaves too
+            // little to compare without it: its bands are then used only between two carriers, as keypoints.
+            if let found = found.bands, Double(found.rows.filter { $0 }.count) <= maximumMarkShare * Double(found.rows.count) {
+                bands = found
+            }
+            carriers = Set(found.carriers.keys)
+            for (i, drop) in found.carriers {
+                withoutMark[i] = NearDuplicateKeypoints(plain: all[i]!.plain.dropping(drop), mirrored: all[i]!.mirrored)
             }
         }
-        let (made, withoutMark) = (all, marked)
-        let checks = Parallel.mapChunks(count: candidates.count, workers: workers) { range in
+        let (made, dropped, narrow) = (all, withoutMark, bands != nil)
+        var checks = Parallel.mapChunks(count: candidates.count, workers: workers) { range in
             range.map { k -> Check in
                 let (i, j) = (candidates[k].i, candidates[k].j)
-                // A mark can only be false evidence between two pictures that both carry it.
-                if let a = withoutMark[i], let b = withoutMark[j] { return confirm(thumbnails[k], probes[i], probes[j], a, b) }
-                return confirm(thumbnails[k], probes[i], probes[j], made[i], made[j])
+                if let a = dropped[i], let b = dropped[j] { return confirm(thumbnails[k], probes[i], probes[j], a, b) }
+                guard narrow else { return confirm(thumbnails[k], probes[i], probes[j], made[i], made[j]) }
+                return confirm(thumbnails[k], probes[i], probes[j], dropped[i] ?? made[i], dropped[j] ?? made[j])
             }
         }.flatMap { $0 }
-        return zip(candidates, checks).filter { $0.1.verdict == .same }.map { ($0.0.i, $0.0.j, $0.1) }
+        // Pairs that failed with a carrier, or whose colours came close (a carrier ORB was never asked about), are
+        // checked again without the mark's rows in either image: its letters, blurred to grey, agree block by block
+        // with a plain garment but are most of the copy's gradients, and they take ORB's budget and set its contrast
+        // stretch. Keypoints are made again off the bands; such a pair stands on ORB, never on thumbnails alone.
+        if let bands {
+            let marked = candidates.indices.filter { k in
+                checks[k].verdict == .different && thumbnails[k].best.verdict != .tooFlat
+                    && (carriers.contains(candidates[k].i) || carriers.contains(candidates[k].j)
+                        || thumbnails[k].best.agreeing >= markedAgreeing)
+            }
+            let again = Parallel.mapChunks(count: marked.count, workers: workers) { range in
+                range.map { n in
+                    thumbnailChecks(probes[candidates[marked[n]].i], probes[candidates[marked[n]].j], views: candidates[marked[n]].views,
+                                    bands: (bands, bands))
+                }
+            }.flatMap { $0 }
+            var needed = Set<Int>()
+            for (k, t) in zip(marked, again) where !t.passed.isEmpty {
+                needed.insert(candidates[k].i); needed.insert(candidates[k].j)
+            }
+            let banded = needed.isEmpty ? [:] : keypoints?(needed.sorted(), bands) ?? [:]
+            let second = Parallel.mapChunks(count: marked.count, workers: workers) { range in
+                range.map { n -> Check? in
+                    let (i, j) = (candidates[marked[n]].i, candidates[marked[n]].j)
+                    guard !again[n].passed.isEmpty else { return nil }
+                    let check = confirm(again[n], probes[i], probes[j], banded[i], banded[j], strict: false)
+                    // Off the bands two black leggings of one cut still share a handful of keypoints, a few of
+                    // their thirty: strong agreement only, or most of the fewer keypoints.
+                    let inliers = check.orbInliers ?? 0
+                    let strong = inliers >= rescueInliers || Double(inliers) >= markedInlierShare * Double(check.orbKeypoints ?? .max)
+                    return check.verdict == .same && strong ? check : nil
+                }
+            }.flatMap { $0 }
+            for (k, check) in zip(marked, second) { if var check {
+                check.decidedBy += ", without the mark"
+                checks[k] = check
+            } }
+        }
+        return (zip(candidates, checks).filter { $0.1.verdict == .same }.map { ($0.0.i, $0.0.j, $0.1) }, carriers)
     }
 
     /// Checks a pair on the view pairs that met (closest first, at most `triesPerPair`), with the probes' own
@@ -189,7 +259,8 @@ public struct NearDuplicateVerifier: Sendable {
 
     /// The thumbnail checks of a pair that pass (each with whether one view is mirrored against the other), in the
     /// order tried, the check with the most agreeing blocks (the answer when none passes), and the closest views' distance.
-    public func thumbnailChecks(_ a: NearDuplicateProbe, _ b: NearDuplicateProbe, views: [(Int, Int, Int)])
+    public func thumbnailChecks(_ a: NearDuplicateProbe, _ b: NearDuplicateProbe, views: [(Int, Int, Int)],
+                                bands: (MarkBands?, MarkBands?) = (nil, nil))
         -> (passed: [(check: Check, mirrored: Bool)], best: Check, closest: Int)
     {
         if a.isFlat || b.isFlat {
@@ -203,8 +274,8 @@ public struct NearDuplicateVerifier: Sendable {
         // reached by clipping the map, never undone by it, so one direction holds for both orders of a pair.
         let darkerFirst = a.meanLuma <= b.meanLuma
         for (va, vb, distance) in views.prefix(triesPerPair) {
-            var check = darkerFirst ? compare(a, a.views[va], b, b.views[vb], distance: distance)
-                : compare(b, b.views[vb], a, a.views[va], distance: distance)
+            var check = darkerFirst ? compare(a, a.views[va], b, b.views[vb], distance: distance, bands: bands)
+                : compare(b, b.views[vb], a, a.views[va], distance: distance, bands: (bands.1, bands.0))
             if !darkerFirst { check.views = a.views[va].label + "/" + b.views[vb].label }
             if check.verdict == .same { passed.append((check, a.views[va].mirrored != b.views[vb].mirrored)) }
             if best == nil || check.agreeing > best!.agreeing { best = check }
@@ -217,7 +288,7 @@ public struct NearDuplicateVerifier: Sendable {
     /// orientation), else the pair is different, with the figures of its first pass.
     public func confirm(_ thumbnails: (passed: [(check: Check, mirrored: Bool)], best: Check, closest: Int),
                         _ a: NearDuplicateProbe, _ b: NearDuplicateProbe,
-                        _ ka: NearDuplicateKeypoints?, _ kb: NearDuplicateKeypoints?) -> Check {
+                        _ ka: NearDuplicateKeypoints?, _ kb: NearDuplicateKeypoints?, strict: Bool = true) -> Check {
         guard !thumbnails.passed.isEmpty else { return rescue(thumbnails, a, b, ka, kb) }
         // A faint image (a cream garment on white, a print brightened into its backdrop) passes thumbnails that
         // prove little: only ORB and the thumbnails warped by its homography confirm it.
@@ -253,7 +324,7 @@ public struct NearDuplicateVerifier: Sendable {
             }
             // Too few keypoints to decide (white on white, plain fabric): only a perfect thumbnail match stands.
             check.decidedBy = "strict thumbnails"
-            if strictlyAgrees(check) { return check }
+            if strict && strictlyAgrees(check) { return check }
             check.verdict = .different
             if first == nil { first = check }
         }
@@ -316,20 +387,40 @@ public struct NearDuplicateVerifier: Sendable {
         return all.sorted { ($0.2, $0.0, $0.1) < ($1.2, $1.0, $1.1) }
     }
 
+    /// With `bands`, the rows of each image's frame that a mark the folder shares covers (`SharedOverlay`) are left
+    /// out of both checks: a watermark's letters over a plain white garment agree block by block (blurred to grey)
+    /// but are most of the copy's gradients.
     public func compare(_ a: NearDuplicateProbe, _ va: NearDuplicateProbe.View, _ b: NearDuplicateProbe,
-                 _ vb: NearDuplicateProbe.View, distance: Int) -> Check {
+                        _ vb: NearDuplicateProbe.View, distance: Int,
+                        bands: (MarkBands?, MarkBands?) = (nil, nil)) -> Check {
+        // Per grid row at a vertical shift: whether neither image's mark covers it.
+        func rows(_ grid: Int, _ dy: Double) -> [Bool]? {
+            guard bands.0 != nil || bands.1 != nil else { return nil }
+            func frame(_ p: NearDuplicateProbe, _ v: NearDuplicateProbe.View, _ gy: Int, _ dy: Double) -> Double {
+                let t = v.window.y + ((Double(gy) + 0.5) / Double(grid) + dy) * v.window.height
+                guard v.source == .trimmed else { return t }
+                return (Double(p.box.y) + t * Double(p.box.height)) / Double(max(1, p.reducedSize.height))
+            }
+            return (0..<grid).map { gy in
+                !(bands.0?.covers(frame(a, va, gy, 0)) ?? false) && !(bands.1?.covers(frame(b, vb, gy, dy)) ?? false)
+            }
+        }
+        func cells(_ rows: [Bool]?, _ grid: Int) -> [Bool]? { rows.map { r in (0..<(grid * grid)).map { r[$0 / grid] } } }
         let left = sample(a, va, dx: 0, dy: 0, grid: grid)
         var best = (share: -1.0, gain: 1.0, offset: 0.0, dx: 0.0, dy: 0.0)
         var bestRight: [Float] = []
+        var bestValid: [Bool]?
         for dy in stride(from: -slack, through: slack + 1e-9, by: step) {
+            let valid = cells(rows(grid, dy), grid)
             for dx in stride(from: -slack, through: slack + 1e-9, by: step) {
                 let right = sample(b, vb, dx: dx, dy: dy, grid: grid)
-                let scored = agreement(left, right)
+                let scored = agreement(left, right, valid: valid)
                 // Ties go to the smaller shift: a copy agrees on every block at several shifts when few blocks are
                 // informative, and the structure check below starts from this one.
                 if scored.share > best.share || scored.share == best.share && dx * dx + dy * dy < best.dx * best.dx + best.dy * best.dy {
                     best = (scored.share, scored.gain, scored.offset, dx, dy)
                     bestRight = right
+                    bestValid = valid
                 }
             }
         }
@@ -339,16 +430,22 @@ public struct NearDuplicateVerifier: Sendable {
         if best.share >= agreeingShare {
             // Without the blocks the colour check left out as overlays: a watermark's letters over a plain garment
             // would be most of the gradients of the copy.
-            let overlays = agreement(left, bestRight, marking: true).overlays
+            let overlays = agreement(left, bestRight, valid: bestValid, marking: true).overlays
             let blocks = grid / block, scale = fineGrid / blocks
-            let valid = overlays.contains(true)
-                ? innerGradients { x, y in !overlays[min(blocks - 1, y / scale) * blocks + min(blocks - 1, x / scale)] } : nil
             // Refined around the coarse shift, at half its step: fine gradients need the finer alignment.
             let fine = gradientMagnitudes(sample(a, va, dx: 0, dy: 0, grid: fineGrid))
-            for ddy in [-step / 2, 0, step / 2] { for ddx in [-step / 2, 0, step / 2] {
-                let shifted = gradientMagnitudes(sample(b, vb, dx: best.dx + ddx, dy: best.dy + ddy, grid: fineGrid))
-                structure = max(structure, correlation(fine, shifted, valid: valid))
-            } }
+            for ddy in [-step / 2, 0, step / 2] {
+                let marked = rows(fineGrid, best.dy + ddy)
+                let valid = overlays.contains(true) || marked != nil
+                    ? innerGradients { x, y in
+                        !overlays[min(blocks - 1, y / scale) * blocks + min(blocks - 1, x / scale)]
+                            && (marked.map { $0[y - 1] && $0[y] && $0[y + 1] } ?? true)
+                    } : nil
+                for ddx in [-step / 2, 0, step / 2] {
+                    let shifted = gradientMagnitudes(sample(b, vb, dx: best.dx + ddx, dy: best.dy + ddy, grid: fineGrid))
+                    structure = max(structure, correlation(fine, shifted, valid: valid))
+                }
+            }
         }
         let same = best.share >= agreeingShare && structure >= structureCorrelation
         return Check(verdict: same ? .same : .different, hashDistance: distance, views: va.label + "/" + vb.label,

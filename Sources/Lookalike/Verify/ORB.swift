@@ -43,14 +43,21 @@ public struct ORBFeatures: Sendable {
     public let keypoints: [ORBKeypoint]
     public let descriptors: [ORBDescriptor]
 
-    public init(_ image: GrayImage, settings: Settings = Settings()) {
+    /// `skipping`: rows of the image (one flag each) where no keypoint is kept, before the budget is shared out (a
+    /// watermark's bands: its letters would take the budget from the picture).
+    public init(_ image: GrayImage, settings: Settings = Settings(), skipping rows: [Bool]? = nil) {
+        precondition(rows == nil || rows!.count == image.height, "one flag per row")
         width = image.width
         height = image.height
         let levels = Self.pyramid(image, settings: settings)
         let budgets = Self.budgets(levels.map { $0.width * $0.height }, total: settings.maxFeatures)
         var keypoints: [ORBKeypoint] = [], descriptors: [ORBDescriptor] = []
         for (index, level) in levels.enumerated() where budgets[index] > 0 {
-            let corners = Self.fastCorners(level, threshold: settings.fastThreshold, margin: Self.margin)
+            var corners = Self.fastCorners(level, threshold: settings.fastThreshold, margin: Self.margin)
+            if let rows {
+                let sy = Double(image.height) / Double(level.height)
+                corners.removeAll { rows[min(image.height - 1, Int((Double($0.y) + 0.5) * sy))] }
+            }
             let ranked = Self.strongest(corners, in: level, k: settings.harrisK, keep: budgets[index], cells: settings.cells)
             guard !ranked.isEmpty else { continue }
             let smooth = Self.blur(level)

@@ -13,6 +13,14 @@ import Foundation
 /// frame and widened to whole bands across it: letters over a product recur nowhere (their patches differ with
 /// what lies under them), however many pictures carry them. An image with at least `carried` recurring keypoints
 /// carries the mark. Only images with keypoints take part; a folder without a shared mark loses nothing.
+/// Where a mark the folder shares lies: bands across the frame (the mark is widened to whole rows, `SharedOverlay`).
+public struct MarkBands: Sendable, Equatable {
+    /// Whether each of `rows.count` equal rows of the frame's 0...1 height is marked.
+    public let rows: [Bool]
+    public init(rows: [Bool]) { self.rows = rows }
+    public func covers(_ v: Double) -> Bool { !rows.isEmpty && rows[min(rows.count - 1, max(0, Int(v * Double(rows.count))))] }
+}
+
 struct SharedOverlay {
     var recurrence = 3
     var unrelated = 12
@@ -23,8 +31,16 @@ struct SharedOverlay {
 
     /// Per image carrying the mark: its plain keypoints' flags, true on the mark.
     func flags(_ probes: [NearDuplicateProbe], keypoints: [Int: NearDuplicateKeypoints], workers: Int) -> [Int: [Bool]] {
+        find(probes, keypoints: keypoints, workers: workers).carriers
+    }
+
+    /// The images carrying the mark (each with its plain keypoints' flags, true on the mark) and the mark's bands
+    /// (nil when no image carries it).
+    func find(_ probes: [NearDuplicateProbe], keypoints: [Int: NearDuplicateKeypoints], workers: Int)
+        -> (carriers: [Int: [Bool]], bands: MarkBands?)
+    {
         let images = keypoints.keys.sorted()
-        guard images.count > recurrence else { return [:] }
+        guard images.count > recurrence else { return ([:], nil) }
         let cells = max(1, Int((1 / tolerance).rounded(.down)))
         func cell(_ u: Double, _ v: Double) -> Int {
             min(cells - 1, max(0, Int(v * Double(cells)))) * cells + min(cells - 1, max(0, Int(u * Double(cells))))
@@ -120,6 +136,6 @@ struct SharedOverlay {
         for (r, i) in images.enumerated() where recurring[r].filter({ $0 }).count >= carried {
             out[i] = (first[r]..<first[r + 1]).map { mark[all[$0].cell] }
         }
-        return out
+        return (out, out.isEmpty ? nil : MarkBands(rows: (0..<cells).map { mark[$0 * cells] }))
     }
 }
