@@ -89,6 +89,8 @@ public struct NearDuplicateVerifier: Sendable {
     public var markedInlierShare = 0.4
     /// A mark's bands covering more than this share of the frame's height are not left out of single pairs.
     public var maximumMarkShare = 0.5
+    /// A pair with one carrier whose inliers this share of lie on the mark's bands is decided off them.
+    public var markInlierShare = 0.75
 
     public init() {}
 
@@ -174,7 +176,7 @@ public struct NearDuplicateVerifier: Sendable {
         // may carry the mark unnoticed: its letters over a product recur nowhere).
         var carriers = Set<Int>()
         var bands: MarkBands?
-        var withoutMark: [Int: NearDuplicateKeypoints] = [:]
+        var withoutMark: [Int: NearDuplicateKeypoints] = [:], markOnly: [Int: ORBFeatures] = [:]
         if overlayRecurrence > 0 {
             var overlay = SharedOverlay()
             overlay.recurrence = overlayRecurrence
@@ -188,14 +190,22 @@ public struct NearDuplicateVerifier: Sendable {
             carriers = Set(found.carriers.keys)
             for (i, drop) in found.carriers {
                 withoutMark[i] = NearDuplicateKeypoints(plain: all[i]!.plain.dropping(drop), mirrored: all[i]!.mirrored)
+                markOnly[i] = all[i]!.plain.dropping(drop.map { !$0 })
             }
         }
-        let (made, dropped, narrow) = (all, withoutMark, bands != nil)
+        let (made, dropped, letters, narrow) = (all, withoutMark, markOnly, bands != nil)
         var checks = Parallel.mapChunks(count: candidates.count, workers: workers) { range in
             range.map { k -> Check in
                 let (i, j) = (candidates[k].i, candidates[k].j)
                 if let a = dropped[i], let b = dropped[j] { return confirm(thumbnails[k], probes[i], probes[j], a, b) }
-                guard narrow else { return confirm(thumbnails[k], probes[i], probes[j], made[i], made[j]) }
+                let full = confirm(thumbnails[k], probes[i], probes[j], made[i], made[j])
+                // One carrier: the other may carry the mark unnoticed (its letters over a product recur nowhere), and
+                // then the letters match. Where the carrier's keypoints on the mark's bands alone find nearly as many
+                // inliers as all of them (a copy's agree all over the picture), only those off the bands decide.
+                guard full.verdict == .same, narrow, let (carrier, other) = dropped[i] != nil ? (i, j) : dropped[j] != nil ? (j, i) : nil,
+                      let theirs = made[other], let inliers = full.orbInliers,
+                      Double(ORBCheck(letters[carrier]!, theirs.plain).inlierCount) >= max(Double(orbConfidentInliers), markInlierShare * Double(inliers))
+                else { return full }
                 return confirm(thumbnails[k], probes[i], probes[j], dropped[i] ?? made[i], dropped[j] ?? made[j])
             }
         }.flatMap { $0 }
