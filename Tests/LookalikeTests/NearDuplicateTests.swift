@@ -387,6 +387,11 @@ final class NearDuplicateTests: XCTestCase {
         // Without the mark's rows (and keypoints made off them) the garment's pair passes, on ORB.
         XCTAssertEqual(pairs[[10, 11]]?.verdict, .same, "\(String(describing: pairs[[10, 11]]))")
         XCTAssertEqual(pairs[[10, 11]]?.decidedBy, "keypoints, without the mark")
+        // The stamped garment's letters lie over the garment and recur nowhere, yet beside its verified clean copy
+        // its edges along the mark's rows tell it carries the mark (so it is not the copy kept).
+        XCTAssertTrue(result.carriers.contains(11), "\(result.carriers)")
+        XCTAssertGreaterThan(NearDuplicateVerifier.edges(lazy[11].untrimmed, along: bands!),
+                             NearDuplicateVerifier.edges(lazy[10].untrimmed, along: bands!) + verifier.markEdgeFloor)
         var blind = verifier
         blind.overlayRecurrence = 0
         let unmarked = blind.verification(lazy, workers: 2) { needed, bands in

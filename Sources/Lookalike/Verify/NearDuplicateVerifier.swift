@@ -91,6 +91,10 @@ public struct NearDuplicateVerifier: Sendable {
     public var maximumMarkShare = 0.5
     /// A pair with one carrier whose inliers this share of lie on the mark's bands is decided off them.
     public var markInlierShare = 0.75
+    /// Of two verified copies, one whose mean horizontal luma step along the mark's rows exceeds the other's this
+    /// many times, plus the floor, carries the mark too (its letters over a plain garment).
+    public var markEdgeRatio = 1.0
+    public var markEdgeFloor = 1.5
 
     public init() {}
 
@@ -247,7 +251,42 @@ public struct NearDuplicateVerifier: Sendable {
                 checks[k] = check
             } }
         }
-        return (zip(candidates, checks).filter { $0.1.verdict == .same }.map { ($0.0.i, $0.0.j, $0.1) }, carriers)
+        let pairs = zip(candidates, checks).filter { $0.1.verdict == .same }.map { ($0.0.i, $0.0.j, $0.1) }
+        // A copy carrying the mark the search missed (its letters over the product recur nowhere): of two verified
+        // copies, the one with far more edges along the mark's rows carries it (for the kept copy's choice).
+        if let bands {
+            var energy: [Int: Double] = [:]
+            func edges(_ i: Int) -> Double {
+                if let e = energy[i] { return e }
+                let e = Self.edges(probes[i].untrimmed, along: bands)
+                energy[i] = e
+                return e
+            }
+            var found = Set<Int>()
+            for (i, j, _) in pairs {
+                if edges(i) > markEdgeRatio * edges(j) + markEdgeFloor { found.insert(i) }
+                if edges(j) > markEdgeRatio * edges(i) + markEdgeFloor { found.insert(j) }
+            }
+            carriers.formUnion(found)
+        }
+        return (pairs, carriers)
+    }
+
+    /// Mean absolute horizontal luma step of a `thumbnailSide` square RGB thumbnail of the whole frame, over the
+    /// rows `bands` covers (0 when none).
+    static func edges(_ thumbnail: [UInt8], along bands: MarkBands) -> Double {
+        let n = NearDuplicateProbe.thumbnailSide
+        var sum = 0.0, count = 0
+        for y in 0..<n where bands.covers((Double(y) + 0.5) / Double(n)) {
+            var previous = 0.0
+            for x in 0..<n {
+                let k = 3 * (y * n + x)
+                let l = 0.299 * Double(thumbnail[k]) + 0.587 * Double(thumbnail[k + 1]) + 0.114 * Double(thumbnail[k + 2])
+                if x > 0 { sum += abs(l - previous); count += 1 }
+                previous = l
+            }
+        }
+        return count > 0 ? sum / Double(count) : 0
     }
 
     /// Checks a pair on the view pairs that met (closest first, at most `triesPerPair`), with the probes' own
