@@ -391,7 +391,7 @@ final class NearDuplicateTests: XCTestCase {
         // its edges along the mark's rows tell it carries the mark (so it is not the copy kept).
         XCTAssertTrue(result.carriers.contains(11), "\(result.carriers)")
         XCTAssertGreaterThan(NearDuplicateVerifier.edges(lazy[11].untrimmed, along: bands!),
-                             NearDuplicateVerifier.edges(lazy[10].untrimmed, along: bands!) + verifier.markEdgeFloor)
+                             NearDuplicateVerifier.edges(lazy[10].untrimmed, along: bands!) + verifier.markEdgeMargin)
         var blind = verifier
         blind.overlayRecurrence = 0
         let unmarked = blind.verification(lazy, workers: 2) { needed, bands in

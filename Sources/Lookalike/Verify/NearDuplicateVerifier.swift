@@ -89,12 +89,12 @@ public struct NearDuplicateVerifier: Sendable {
     public var markedInlierShare = 0.4
     /// A mark's bands covering more than this share of the frame's height are not left out of single pairs.
     public var maximumMarkShare = 0.5
-    /// A pair with one carrier whose inliers this share of lie on the mark's bands is decided off them.
+    /// A pair with one carrier that ORB joins is decided off the mark's bands when the carrier's keypoints on them
+    /// alone find `orbConfidentInliers` inliers and this share of the pair's.
     public var markInlierShare = 0.75
-    /// Of two verified copies, one whose mean horizontal luma step along the mark's rows exceeds the other's this
-    /// many times, plus the floor, carries the mark too (its letters over a plain garment).
-    public var markEdgeRatio = 1.0
-    public var markEdgeFloor = 1.5
+    /// Of two verified copies, one whose mean horizontal luma step along the mark's rows exceeds the other's by this
+    /// carries the mark too (its letters over a plain garment).
+    public var markEdgeMargin = 1.5
 
     public init() {}
 
@@ -155,7 +155,8 @@ public struct NearDuplicateVerifier: Sendable {
         verification(probes, workers: workers, keypoints: keypoints).pairs
     }
 
-    /// The pairs that pass, and the images found carrying a mark the folder shares (`SharedOverlay`).
+    /// The pairs that pass, and the images found carrying a mark the folder shares: by its recurring keypoints
+    /// (`SharedOverlay`), or by their edges along its bands beside a verified copy.
     public func verification(_ probes: [NearDuplicateProbe], workers: Int = ProcessInfo.processInfo.activeProcessorCount,
                              keypoints: (([Int], MarkBands?) -> [Int: NearDuplicateKeypoints])? = nil)
         -> (pairs: [(i: Int, j: Int, check: Check)], carriers: Set<Int>)
@@ -175,9 +176,8 @@ public struct NearDuplicateVerifier: Sendable {
         }
         if !needed.isEmpty, let keypoints { all.merge(keypoints(needed.sorted(), nil)) { $1 } }
         // A mark the folder shares (a shop's watermark): its carriers are known by their keypoints. The mark's
-        // keypoints say two pictures carry one mark, not that they show one picture: a carrier's are left out between
-        // two carriers and, where the mark is narrow enough to leave the rest to compare, in all its pairs (the other
-        // may carry the mark unnoticed: its letters over a product recur nowhere).
+        // keypoints say two pictures carry one mark, not that they show one picture: between two carriers they are
+        // left out (below, also where one carrier's letters find the other's).
         var carriers = Set<Int>()
         var bands: MarkBands?
         var withoutMark: [Int: NearDuplicateKeypoints] = [:], markOnly: [Int: ORBFeatures] = [:]
@@ -264,8 +264,8 @@ public struct NearDuplicateVerifier: Sendable {
             }
             var found = Set<Int>()
             for (i, j, _) in pairs {
-                if edges(i) > markEdgeRatio * edges(j) + markEdgeFloor { found.insert(i) }
-                if edges(j) > markEdgeRatio * edges(i) + markEdgeFloor { found.insert(j) }
+                if edges(i) > edges(j) + markEdgeMargin { found.insert(i) }
+                if edges(j) > edges(i) + markEdgeMargin { found.insert(j) }
             }
             carriers.formUnion(found)
         }
