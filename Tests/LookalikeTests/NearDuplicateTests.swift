@@ -300,7 +300,7 @@ final class NearDuplicateTests: XCTestCase {
                                                   mirrored: nil)
         }
         for workers in [1, 2] {
-            let flags = SharedOverlay().flags(probes, keypoints: keypoints, workers: workers)
+            let flags = SharedOverlay().find(probes, keypoints: keypoints, workers: workers).carriers
             XCTAssertEqual(Set(flags.keys), [0, 1, 2, 3, 4, 8], "the carriers, the copy of one included")
             for (i, flagged) in flags {
                 XCTAssertEqual(flagged.count, keypoints[i]!.plain.keypoints.count)
@@ -313,7 +313,7 @@ final class NearDuplicateTests: XCTestCase {
         }
         // A folder where fewer pictures carry it than `recurrence` asks has no mark.
         let few = keypoints.filter { ![1, 2, 3].contains($0.key) }
-        XCTAssertTrue(SharedOverlay().flags(probes, keypoints: few, workers: 1).isEmpty)
+        XCTAssertTrue(SharedOverlay().find(probes, keypoints: few, workers: 1).carriers.isEmpty)
     }
 
     /// `image` with a shop's mark: three lines of dark letter strokes across rows 40-49, 90-99 and 140-149, x 30...226.

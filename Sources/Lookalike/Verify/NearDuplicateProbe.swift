@@ -106,7 +106,7 @@ public struct NearDuplicateKeypoints: Sendable {
         let box = BorderTrim.box(image)
         self.init(content: image.window(x0: box.x, y0: box.y, width: box.width, height: box.height, fill: 0).luma,
                   transforms: transforms, rows: bands.map { bands in
-                      { (v: Double) in bands.covers((Double(box.y) + v * Double(box.height)) / Double(max(1, image.height))) }
+                      { bands.covers($0, inBoxAt: box.y, height: box.height, frameHeight: image.height) }
                   })
     }
 

@@ -194,7 +194,7 @@ public struct NearDuplicateVerifier: Sendable {
             carriers = Set(found.carriers.keys)
             for (i, drop) in found.carriers {
                 withoutMark[i] = NearDuplicateKeypoints(plain: all[i]!.plain.dropping(drop), mirrored: all[i]!.mirrored)
-                markOnly[i] = all[i]!.plain.dropping(drop.map { !$0 })
+                if bands != nil { markOnly[i] = all[i]!.plain.dropping(drop.map { !$0 }) }
             }
         }
         let (made, dropped, letters, narrow) = (all, withoutMark, markOnly, bands != nil)
@@ -226,7 +226,7 @@ public struct NearDuplicateVerifier: Sendable {
             let again = Parallel.mapChunks(count: marked.count, workers: workers) { range in
                 range.map { n in
                     thumbnailChecks(probes[candidates[marked[n]].i], probes[candidates[marked[n]].j], views: candidates[marked[n]].views,
-                                    bands: (bands, bands))
+                                    bands: bands)
                 }
             }.flatMap { $0 }
             var needed = Set<Int>()
@@ -255,19 +255,11 @@ public struct NearDuplicateVerifier: Sendable {
         // A copy carrying the mark the search missed (its letters over the product recur nowhere): of two verified
         // copies, the one with far more edges along the mark's rows carries it (for the kept copy's choice).
         if let bands {
-            var energy: [Int: Double] = [:]
-            func edges(_ i: Int) -> Double {
-                if let e = energy[i] { return e }
-                let e = Self.edges(probes[i].untrimmed, along: bands)
-                energy[i] = e
-                return e
-            }
-            var found = Set<Int>()
+            let edges = Dictionary(uniqueKeysWithValues: Set(pairs.flatMap { [$0.0, $0.1] }).map { ($0, Self.edges(probes[$0].untrimmed, along: bands)) })
             for (i, j, _) in pairs {
-                if edges(i) > edges(j) + markEdgeMargin { found.insert(i) }
-                if edges(j) > edges(i) + markEdgeMargin { found.insert(j) }
+                if edges[i]! > edges[j]! + markEdgeMargin { carriers.insert(i) }
+                if edges[j]! > edges[i]! + markEdgeMargin { carriers.insert(j) }
             }
-            carriers.formUnion(found)
         }
         return (pairs, carriers)
     }
@@ -309,7 +301,7 @@ public struct NearDuplicateVerifier: Sendable {
     /// The thumbnail checks of a pair that pass (each with whether one view is mirrored against the other), in the
     /// order tried, the check with the most agreeing blocks (the answer when none passes), and the closest views' distance.
     public func thumbnailChecks(_ a: NearDuplicateProbe, _ b: NearDuplicateProbe, views: [(Int, Int, Int)],
-                                bands: (MarkBands?, MarkBands?) = (nil, nil))
+                                bands: MarkBands? = nil)
         -> (passed: [(check: Check, mirrored: Bool)], best: Check, closest: Int)
     {
         if a.isFlat || b.isFlat {
@@ -324,7 +316,7 @@ public struct NearDuplicateVerifier: Sendable {
         let darkerFirst = a.meanLuma <= b.meanLuma
         for (va, vb, distance) in views.prefix(triesPerPair) {
             var check = darkerFirst ? compare(a, a.views[va], b, b.views[vb], distance: distance, bands: bands)
-                : compare(b, b.views[vb], a, a.views[va], distance: distance, bands: (bands.1, bands.0))
+                : compare(b, b.views[vb], a, a.views[va], distance: distance, bands: bands)
             if !darkerFirst { check.views = a.views[va].label + "/" + b.views[vb].label }
             if check.verdict == .same { passed.append((check, a.views[va].mirrored != b.views[vb].mirrored)) }
             if best == nil || check.agreeing > best!.agreeing { best = check }
@@ -436,23 +428,21 @@ public struct NearDuplicateVerifier: Sendable {
         return all.sorted { ($0.2, $0.0, $0.1) < ($1.2, $1.0, $1.1) }
     }
 
-    /// With `bands`, the rows of each image's frame that a mark the folder shares covers (`SharedOverlay`) are left
+    /// With `bands`, the rows of both images' frames that a mark the folder shares covers (`SharedOverlay`) are left
     /// out of both checks: a watermark's letters over a plain white garment agree block by block (blurred to grey)
     /// but are most of the copy's gradients.
     public func compare(_ a: NearDuplicateProbe, _ va: NearDuplicateProbe.View, _ b: NearDuplicateProbe,
                         _ vb: NearDuplicateProbe.View, distance: Int,
-                        bands: (MarkBands?, MarkBands?) = (nil, nil)) -> Check {
-        // Per grid row at a vertical shift: whether neither image's mark covers it.
+                        bands: MarkBands? = nil) -> Check {
+        // Per grid row at a vertical shift: whether the mark covers it in neither image.
         func rows(_ grid: Int, _ dy: Double) -> [Bool]? {
-            guard bands.0 != nil || bands.1 != nil else { return nil }
-            func frame(_ p: NearDuplicateProbe, _ v: NearDuplicateProbe.View, _ gy: Int, _ dy: Double) -> Double {
+            guard let bands else { return nil }
+            func marked(_ p: NearDuplicateProbe, _ v: NearDuplicateProbe.View, _ gy: Int, _ dy: Double) -> Bool {
                 let t = v.window.y + ((Double(gy) + 0.5) / Double(grid) + dy) * v.window.height
-                guard v.source == .trimmed else { return t }
-                return (Double(p.box.y) + t * Double(p.box.height)) / Double(max(1, p.reducedSize.height))
+                guard v.source == .trimmed else { return bands.covers(t) }
+                return bands.covers(t, inBoxAt: p.box.y, height: p.box.height, frameHeight: p.reducedSize.height)
             }
-            return (0..<grid).map { gy in
-                !(bands.0?.covers(frame(a, va, gy, 0)) ?? false) && !(bands.1?.covers(frame(b, vb, gy, dy)) ?? false)
-            }
+            return (0..<grid).map { gy in !marked(a, va, gy, 0) && !marked(b, vb, gy, dy) }
         }
         func cells(_ rows: [Bool]?, _ grid: Int) -> [Bool]? { rows.map { r in (0..<(grid * grid)).map { r[$0 / grid] } } }
         let left = sample(a, va, dx: 0, dy: 0, grid: grid)

@@ -19,6 +19,10 @@ public struct MarkBands: Sendable, Equatable {
     public let rows: [Bool]
     public init(rows: [Bool]) { self.rows = rows }
     public func covers(_ v: Double) -> Bool { !rows.isEmpty && rows[min(rows.count - 1, max(0, Int(v * Double(rows.count))))] }
+    /// Whether it covers the row at `v` (0...1) of a box `y`, `height` px in a frame `frameHeight` px tall.
+    func covers(_ v: Double, inBoxAt y: Int, height: Int, frameHeight: Int) -> Bool {
+        covers((Double(y) + v * Double(height)) / Double(max(1, frameHeight)))
+    }
 }
 
 struct SharedOverlay {
@@ -28,11 +32,6 @@ struct SharedOverlay {
     var descriptorDistance = 12
     var carried = 8
     var closing = 0.05
-
-    /// Per image carrying the mark: its plain keypoints' flags, true on the mark.
-    func flags(_ probes: [NearDuplicateProbe], keypoints: [Int: NearDuplicateKeypoints], workers: Int) -> [Int: [Bool]] {
-        find(probes, keypoints: keypoints, workers: workers).carriers
-    }
 
     /// The images carrying the mark (each with its plain keypoints' flags, true on the mark) and the mark's bands
     /// (nil when no image carries it).
