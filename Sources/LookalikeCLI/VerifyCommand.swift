@@ -79,6 +79,10 @@ struct VerifyCommand: ParsableCommand {
                                + "a brightness offset within %.0f\n", verifier.strictAgreeing * 100, verifier.strictStructure,
                                verifier.strictHashDistance, verifier.strictOffset))
         }
+        if let blocks = check.pixelBlocks, let share = check.pixelAgreeing {
+            console.out(String(format: "aligned pixels (frames of one size): %.1f%% of %d informative blocks agree (%.0f%% of %d needed)\n",
+                               share * 100, blocks, verifier.pixelShare * 100, verifier.pixelBlocks))
+        }
         console.out("verdict: \(check.verdict.rawValue)\n")
         console.flush()
         if check.verdict != .same { throw ExitCode(1) }

@@ -240,22 +240,26 @@ public struct GroupingPlan: Sendable {
         }
         var report: GroupingReport
         if let verification, let probes {
-            // ORB features only for images in pairs that pass the thumbnails: those are decoded again.
+            // ORB features only for images in pairs that pass the thumbnails, and frames only for pairs of one size ORB
+            // did not confirm: those images are decoded again.
             let transforms = verification.transforms
             let paths = facts.map(\.path)
-            let keypoints = { (needed: [Int], bands: MarkBands?) -> [Int: NearDuplicateKeypoints] in
-                let made = Mutex<[Int: NearDuplicateKeypoints]>([:])
+            func decodedAgain<T: Sendable>(_ needed: [Int], _ make: @escaping @Sendable (ImageSample) -> T) -> [Int: T] {
+                let made = Mutex<[Int: T]>([:])
                 let again = DescriptionRun(methods: [], decodeOptions: reading.decode, applyOrientation: reading.applyOrientation,
                                            workers: reading.workers)
                 again.run(paths: needed.map { paths[$0] }, visit: { k, sample in
-                    let features = NearDuplicateKeypoints(rgb: sample.smallRGB, transforms: transforms, excluding: bands)
-                    made.withLock { $0[needed[k]] = features }
+                    let value = make(sample)
+                    made.withLock { $0[needed[k]] = value }
                 }) { _ in }
                 return made.withLock { $0 }
             }
             report = verifiedGroups(images: facts, probes: probed.map(probes.take), verifier: verification.verifier,
-                                    chainDepth: verification.chainDepth,
-                                    workers: reading.workers, keypoints: keypoints)
+                                    chainDepth: verification.chainDepth, workers: reading.workers,
+                                    keypoints: { needed, bands in
+                                        decodedAgain(needed) { NearDuplicateKeypoints(rgb: $0.smallRGB, transforms: transforms, excluding: bands) }
+                                    },
+                                    frames: { needed in decodedAgain(needed) { $0.smallRGB.luma } })
         } else {
             report = group(images: facts, descriptorSets: sets, workers: reading.workers,
                            keypoints: keypoints.map { collected in probed.map { collected.take($0) } })
@@ -292,11 +296,12 @@ extension GroupingPlan {
     /// share of agreeing blocks of their check.
     public func verifiedGroups(images: [ImageFacts], probes: [NearDuplicateProbe], verifier: NearDuplicateVerifier,
                                chainDepth: Int? = 2, workers: Int,
-                               keypoints: (([Int], MarkBands?) -> [Int: NearDuplicateKeypoints])? = nil) -> GroupingReport {
+                               keypoints: (([Int], MarkBands?) -> [Int: NearDuplicateKeypoints])? = nil,
+                               frames: (([Int]) -> [Int: GrayImage])? = nil) -> GroupingReport {
         var checks: [Int: NearDuplicateVerifier.Check] = [:]
         var partners = [[Int]](repeating: [], count: images.count)
         var verified: [GroupingReport.VerifiedPair] = []
-        let verification = verifier.verification(probes, workers: workers, keypoints: keypoints)
+        let verification = verifier.verification(probes, workers: workers, keypoints: keypoints, frames: frames)
         for (i, j, check) in verification.pairs {
             verified.append(GroupingReport.VerifiedPair(i: i, j: j, check: check))
             checks[i * images.count + j] = check

@@ -38,6 +38,9 @@ public struct NearDuplicateProbe: Sendable {
     /// ORB keypoints of the trimmed content, when made with the probe (`lookalike verify`); grouping makes them
     /// later, only for images in pairs that pass the thumbnails (`NearDuplicateKeypoints(rgb:transforms:)`).
     public let keypoints: NearDuplicateKeypoints?
+    /// The luma of the whole reduced image, kept with the keypoints (`lookalike verify`): frames of one size are
+    /// compared pixel for pixel (`AlignedPixels`). Grouping reads them again for the few pairs that need it.
+    public let frame: GrayImage?
 
     public static let thumbnailSide = 64
     /// Centre windows tried as views, as shares of each side.
@@ -80,6 +83,7 @@ public struct NearDuplicateProbe: Sendable {
         }
         self.keypoints = keypoints ? NearDuplicateKeypoints(content: gray, transforms: transforms) : nil
         let whole = image.luma
+        frame = keypoints ? whole : nil
         add(.trimmed, gray, (0, 0, 1, 1))
         add(.untrimmed, whole, (0, 0, 1, 1))
         // Centre windows of both: a copy cropped inside the backdrop meets the trimmed ones, one cut into the

@@ -95,6 +95,12 @@ public struct NearDuplicateVerifier: Sendable {
     /// Of two verified copies, one whose mean horizontal luma step along the mark's rows exceeds the other's by this
     /// carries the mark too (its letters over a plain garment).
     public var markEdgeMargin = 1.5
+    /// A pair of one frame size whose colours agree (`agreeingShare` of the thumbnail blocks) but that the keypoints
+    /// do not confirm (a brightened white garment clipped bare, a watermark over a plain one) passes on its pixels
+    /// aligned at full size (`AlignedPixels`) when this share of at least `pixelBlocks` informative blocks agree.
+    /// Two garments of one cut on one mannequin agree at their silhouettes, at most 60% of the blocks on hm's packshots.
+    public var pixelShare = 0.85
+    public var pixelBlocks = 6
 
     public init() {}
 
@@ -116,9 +122,13 @@ public struct NearDuplicateVerifier: Sendable {
         public var orbKeypoints: Int? = nil
         public var orbMatches: Int? = nil
         public var orbInliers: Int? = nil
+        /// The frames compared pixel for pixel (`AlignedPixels`): informative blocks and the share that agree
+        /// (nil when not reached).
+        public var pixelBlocks: Int? = nil
+        public var pixelAgreeing: Double? = nil
         /// Which rule decided: "keypoints" (ORB), "strict thumbnails", "keypoints, warped thumbnails" (ORB's
         /// homography, then the thumbnails again), "thumbnails" (failed there), "faint" (a faint image's pair ORB
-        /// could not confirm) or "flat".
+        /// could not confirm), "aligned pixels" (frames of one size, compared at full size) or "flat".
         public var decidedBy: String = "thumbnails"
     }
 
@@ -149,16 +159,20 @@ public struct NearDuplicateVerifier: Sendable {
     /// decodes those images again; the rest of a folder never pays for ORB), and, where the folder shares a mark,
     /// once more for those of the pairs checked again without it, made off its bands. Deterministic for any `workers`.
     public func verifiedPairs(_ probes: [NearDuplicateProbe], workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-                              keypoints: (([Int], MarkBands?) -> [Int: NearDuplicateKeypoints])? = nil)
+                              keypoints: (([Int], MarkBands?) -> [Int: NearDuplicateKeypoints])? = nil,
+                              frames: (([Int]) -> [Int: GrayImage])? = nil)
         -> [(i: Int, j: Int, check: Check)]
     {
-        verification(probes, workers: workers, keypoints: keypoints).pairs
+        verification(probes, workers: workers, keypoints: keypoints, frames: frames).pairs
     }
 
     /// The pairs that pass, and the images found carrying a mark the folder shares: by its recurring keypoints
     /// (`SharedOverlay`), or by their edges along its bands beside a verified copy.
+    /// `frames`: the luma of the reduced frames (`ImageSample.smallRGB`) of the images asked, for pairs of one frame
+    /// size the keypoints did not confirm (probes made with keypoints carry theirs).
     public func verification(_ probes: [NearDuplicateProbe], workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-                             keypoints: (([Int], MarkBands?) -> [Int: NearDuplicateKeypoints])? = nil)
+                             keypoints: (([Int], MarkBands?) -> [Int: NearDuplicateKeypoints])? = nil,
+                             frames: (([Int]) -> [Int: GrayImage])? = nil)
         -> (pairs: [(i: Int, j: Int, check: Check)], carriers: Set<Int>)
     {
         let candidates = self.candidates(probes, workers: workers)
@@ -217,6 +231,7 @@ public struct NearDuplicateVerifier: Sendable {
         // checked again without the mark's rows in either image: its letters, blurred to grey, agree block by block
         // with a plain garment but are most of the copy's gradients, and they take ORB's budget and set its contrast
         // stretch. Keypoints are made again off the bands; such a pair stands on ORB, never on thumbnails alone.
+        var bandedAgreeing: [Int: Double] = [:]
         if let bands {
             let marked = candidates.indices.filter { k in
                 checks[k].verdict == .different && thumbnails[k].best.verdict != .tooFlat
@@ -230,6 +245,7 @@ public struct NearDuplicateVerifier: Sendable {
                 }
             }.flatMap { $0 }
             var needed = Set<Int>()
+            for (k, t) in zip(marked, again) { bandedAgreeing[k] = t.best.agreeing }
             for (k, t) in zip(marked, again) where !t.passed.isEmpty {
                 needed.insert(candidates[k].i); needed.insert(candidates[k].j)
             }
@@ -250,6 +266,32 @@ public struct NearDuplicateVerifier: Sendable {
                 check.decidedBy += ", without the mark"
                 checks[k] = check
             } }
+        }
+        // Pairs of one frame size whose colours agree (with or without the mark's rows) and that are still
+        // different: their frames, pixel for pixel. The mark's rows are left out only where a carrier is known: its
+        // letters agree between two carriers, and elsewhere they would only take blocks from the picture.
+        func carried(_ k: Int) -> Bool { carriers.contains(candidates[k].i) || carriers.contains(candidates[k].j) }
+        let aligned = candidates.indices.filter { k in
+            let (a, b) = (probes[candidates[k].i], probes[candidates[k].j])
+            var colours = thumbnails[k]
+            if carried(k) { colours.best.agreeing = max(colours.best.agreeing, bandedAgreeing[k] ?? 0) }
+            return checks[k].verdict == .different && pixelCheckable(colours, a, b)
+        }
+        if !aligned.isEmpty {
+            var needed = Set<Int>()
+            for k in aligned where probes[candidates[k].i].frame == nil || probes[candidates[k].j].frame == nil {
+                needed.insert(candidates[k].i); needed.insert(candidates[k].j)
+            }
+            let fetched = needed.isEmpty ? [:] : frames?(needed.sorted()) ?? [:]
+            let skipping = bands
+            let again = Parallel.mapChunks(count: aligned.count, workers: workers) { range in
+                range.map { n -> Check in
+                    let k = aligned[n], (i, j) = (candidates[k].i, candidates[k].j)
+                    guard let fa = probes[i].frame ?? fetched[i], let fb = probes[j].frame ?? fetched[j] else { return checks[k] }
+                    return pixelCheck(checks[k], fa, fb, bands: carried(k) ? skipping : nil)
+                }
+            }.flatMap { $0 }
+            for (k, check) in zip(aligned, again) { checks[k] = check }
         }
         let pairs = zip(candidates, checks).filter { $0.1.verdict == .same }.map { ($0.0.i, $0.0.j, $0.1) }
         // A copy carrying the mark the search missed (its letters over the product recur nowhere): of two verified
@@ -284,7 +326,32 @@ public struct NearDuplicateVerifier: Sendable {
     /// Checks a pair on the view pairs that met (closest first, at most `triesPerPair`), with the probes' own
     /// keypoints (thumbnails only, and the strict rule, when they have none).
     public func verify(_ a: NearDuplicateProbe, _ b: NearDuplicateProbe, views: [(Int, Int, Int)]) -> Check {
-        confirm(thumbnailChecks(a, b, views: views), a, b, a.keypoints, b.keypoints)
+        let thumbnails = thumbnailChecks(a, b, views: views)
+        let check = confirm(thumbnails, a, b, a.keypoints, b.keypoints)
+        guard check.verdict == .different, pixelCheckable(thumbnails, a, b), let fa = a.frame, let fb = b.frame else { return check }
+        return pixelCheck(check, fa, fb, bands: nil)
+    }
+
+    /// Whether a pair is worth comparing pixel for pixel: frames of one size, neither flat, colours agreeing.
+    func pixelCheckable(_ thumbnails: (passed: [(check: Check, mirrored: Bool)], best: Check, closest: Int),
+                        _ a: NearDuplicateProbe, _ b: NearDuplicateProbe) -> Bool {
+        thumbnails.best.verdict != .tooFlat && thumbnails.best.agreeing >= agreeingShare
+            && a.reducedSize == b.reducedSize
+    }
+
+    /// `base` with the figures of the frames compared pixel for pixel (the rows `bands` covers left out), the
+    /// same when enough of their informative blocks agree.
+    func pixelCheck(_ base: Check, _ a: GrayImage, _ b: GrayImage, bands: MarkBands?) -> Check {
+        let rows = bands.map { bands in (0..<a.height).map { bands.covers((Double($0) + 0.5) / Double(a.height)) } }
+        guard let pixels = AlignedPixels(a, b, skipping: rows) else { return base }
+        var check = base
+        check.pixelBlocks = pixels.informative
+        check.pixelAgreeing = pixels.share
+        if pixels.informative >= pixelBlocks && pixels.share >= pixelShare {
+            check.verdict = .same
+            check.decidedBy = "aligned pixels"
+        }
+        return check
     }
 
     /// Whether a pair the thumbnails failed is worth ORB and the warped check.

@@ -1,0 +1,83 @@
+import XCTest
+@testable import Lookalike
+
+/// Frames of one size compared pixel for pixel: the check for copies that keep the frame when ORB cannot decide.
+final class AlignedPixelsTests: XCTestCase {
+    /// A light heathered garment on white, 256 x 192: one cut (the silhouette), luma `base`, with dark specks where
+    /// `seed` puts them (a photograph's own fibres and folds; another seed is another shot of the cut).
+    func heathered(seed: UInt64, base: Int = 190) -> RGBImage {
+        var rng = SplitMix64(seed: seed)
+        var image = RGBImage(width: 256, height: 192, pixels: [UInt8](repeating: 255, count: 256 * 192 * 3))
+        for y in 20..<176 {
+            let half = y < 60 ? 40 + (y - 20) : 80
+            for x in (128 - half)..<(128 + half) {
+                let v = UInt8(rng.next() % 10 == 0 ? base - 40 : base)
+                for c in 0..<3 { image.pixels[3 * (y * 256 + x) + c] = v }
+            }
+        }
+        return image
+    }
+
+    func brightened(_ image: RGBImage, by gain: Double = 1.2) -> RGBImage {
+        var out = image
+        out.pixels = image.pixels.map { UInt8(min(255, (Double($0) * gain).rounded())) }
+        return out
+    }
+
+    func testABrightenedCopyAgreesAndAnotherShotOfTheCutDoesNot() {
+        let original = heathered(seed: 1)
+        let copy = AlignedPixels(original.luma, brightened(original).luma)!
+        XCTAssertGreaterThanOrEqual(copy.informative, 40, "the garment's blocks are informative")
+        XCTAssertEqual(copy.share, 1, accuracy: 0.02)
+        // Clipped to white it keeps no block: nothing there to agree with, and nothing to count against it.
+        let clipped = AlignedPixels(original.luma, brightened(original, by: 1.5).luma)!
+        XCTAssertEqual(clipped.informative, 0)
+        // Another shot of the cut: one silhouette, other specks.
+        let other = AlignedPixels(original.luma, heathered(seed: 2).luma)!
+        XCTAssertGreaterThanOrEqual(other.informative, 40)
+        XCTAssertLessThan(other.share, 0.3)
+        // Plain white frames say nothing; frames of two sizes are another check's.
+        let white = GrayImage(width: 64, height: 64, pixels: [UInt8](repeating: 255, count: 64 * 64))
+        XCTAssertEqual(AlignedPixels(white, white)?.informative, 0)
+        XCTAssertNil(AlignedPixels(original.luma, white))
+    }
+
+    func testRowsLeftOutCountForNeither() {
+        let original = heathered(seed: 3), other = heathered(seed: 4)
+        // Rows 0..<176 left out: what is left (white backdrop below the garment) is flat.
+        let rows = (0..<192).map { $0 < 176 }
+        XCTAssertEqual(AlignedPixels(original.luma, other.luma, skipping: rows)?.informative, 0)
+        // A mark over rows 80..<120 of a copy spoils those blocks only, and leaving them out brings the copy to 100%.
+        var marked = original
+        for y in 80..<120 { for x in stride(from: 50, to: 206, by: 5) { for c in 0..<3 { marked.pixels[3 * (y * 256 + x) + c] = 20 } } }
+        let spoiled = AlignedPixels(original.luma, marked.luma)!
+        XCTAssertLessThan(spoiled.share, 0.9)
+        let mark = (0..<192).map { (80..<120).contains($0) }
+        XCTAssertEqual(AlignedPixels(original.luma, marked.luma, skipping: mark)!.share, 1, accuracy: 0.001)
+    }
+
+    func testAPairTheKeypointsCannotDecidePassesOnItsFramesAndTheFramesAreAskedForItOnly() {
+        // Keypoints cannot be made (the callback finds none) and the strict thumbnail rule is out of reach: a pair
+        // passes only on its frames. The brightened copy does; another shot of the cut (colours agreeing, specks
+        // elsewhere) does not.
+        let images = [heathered(seed: 5), brightened(heathered(seed: 5)), heathered(seed: 6)]
+        let probes = images.map { NearDuplicateProbe(rgb: $0, keypoints: false) }
+        var verifier = NearDuplicateVerifier()
+        verifier.strictStructure = 1.01
+        XCTAssertTrue(verifier.verifiedPairs(probes, workers: 2) { _, _ in [:] }.isEmpty, "without frames nothing passes")
+        var asked: [[Int]] = []
+        let pairs = verifier.verifiedPairs(probes, workers: 2, keypoints: { _, _ in [:] }, frames: { needed in
+            asked.append(needed)
+            return Dictionary(uniqueKeysWithValues: needed.map { ($0, images[$0].luma) })
+        })
+        XCTAssertEqual(pairs.map { [$0.i, $0.j] }, [[0, 1]])
+        XCTAssertEqual(pairs.first?.check.decidedBy, "aligned pixels")
+        XCTAssertEqual(pairs.first?.check.pixelAgreeing ?? 0, 1, accuracy: 0.02)
+        XCTAssertEqual(asked.count, 1, "one request")
+        // Probes made with their keypoints carry their frames (`lookalike verify`), and the same rule applies.
+        let eager = images.map { NearDuplicateProbe(rgb: $0) }
+        XCTAssertEqual(eager[0].frame, images[0].luma)
+        let alone = verifier.verify(eager[0], eager[2], views: verifier.closestViews(eager[0], eager[2]))
+        XCTAssertEqual(alone.verdict, .different, "\(alone)")
+    }
+}
