@@ -80,7 +80,7 @@ struct VerifyCommand: ParsableCommand {
                                verifier.strictHashDistance, verifier.strictOffset))
         }
         if let blocks = check.pixelBlocks, let share = check.pixelAgreeing {
-            console.out(String(format: "aligned pixels (frames of one size): %.1f%% of %d informative blocks agree (%.0f%% of %d needed)\n",
+            console.out(String(format: "aligned pixels (the frames lined up): %.1f%% of %d informative blocks agree (%.0f%% of %d needed)\n",
                                share * 100, blocks, verifier.pixelShare * 100, verifier.pixelBlocks))
         }
         console.out("verdict: \(check.verdict.rawValue)\n")

@@ -80,4 +80,43 @@ final class AlignedPixelsTests: XCTestCase {
         let alone = verifier.verify(eager[0], eager[2], views: verifier.closestViews(eager[0], eager[2]))
         XCTAssertEqual(alone.verdict, .different, "\(alone)")
     }
+
+    func cut(_ image: RGBImage, x0: Int, y0: Int, width: Int, height: Int) -> RGBImage {
+        var pixels: [UInt8] = []
+        for y in y0..<(y0 + height) { pixels += image.pixels[(3 * (y * image.width + x0))..<(3 * (y * image.width + x0 + width))] }
+        return RGBImage(width: width, height: height, pixels: pixels)
+    }
+
+    func testACropKeepingItsPixelsIsLinedUpByTheThumbnailsAndPassesOnItsFrames() {
+        // The centre of the frame cut out without resizing (10% off each side): the thumbnail check's views and
+        // shift give the offset to within a pixel or two, and the frames compared there agree; the same cut of
+        // another shot does not.
+        let original = heathered(seed: 7)
+        let images = [original, cut(original, x0: 26, y0: 19, width: 205, height: 154), cut(heathered(seed: 8), x0: 26, y0: 19, width: 205, height: 154)]
+        let probes = images.map { NearDuplicateProbe(rgb: $0, keypoints: false) }
+        var verifier = NearDuplicateVerifier()
+        verifier.strictStructure = 1.01
+        let pairs = verifier.verifiedPairs(probes, workers: 2, keypoints: { _, _ in [:] }, frames: { needed in
+            Dictionary(uniqueKeysWithValues: needed.map { ($0, images[$0].luma) })
+        })
+        XCTAssertEqual(pairs.map { [$0.i, $0.j] }, [[0, 1]])
+        XCTAssertEqual(pairs.first?.check.decidedBy, "aligned pixels")
+        let map = verifier.thumbnailChecks(probes[0], probes[1], views: verifier.closestViews(probes[0], probes[1])).best.frameMap
+        XCTAssertEqual(map?.scaleX ?? 0, 1, accuracy: 0.02)
+        XCTAssertEqual(map?.offsetX ?? 0, 26, accuracy: 2.5)
+        XCTAssertEqual(map?.offsetY ?? 0, 19, accuracy: 2.5)
+        // The lighter image first: the thumbnails map from the darker, and the map is turned round.
+        let lighter = [brightened(original, by: 1.1), images[1]]
+        let turned = lighter.map { NearDuplicateProbe(rgb: $0, keypoints: false) }
+        let back = verifier.thumbnailChecks(turned[0], turned[1], views: verifier.closestViews(turned[0], turned[1])).best.frameMap
+        XCTAssertEqual(back?.offsetX ?? 0, 26, accuracy: 2.5)
+        XCTAssertEqual(verifier.verifiedPairs(turned, workers: 1, keypoints: { _, _ in [:] }, frames: { needed in
+            Dictionary(uniqueKeysWithValues: needed.map { ($0, lighter[$0].luma) })
+        }).first?.check.decidedBy, "aligned pixels")
+        // Resized, a copy is not compared this way (a garment's interior loses the texture that tells two apart).
+        verifier.maximumPixelScaleError = 0
+        XCTAssertTrue(verifier.verifiedPairs(probes, workers: 2, keypoints: { _, _ in [:] }, frames: { needed in
+            Dictionary(uniqueKeysWithValues: needed.map { ($0, images[$0].luma) })
+        }).isEmpty)
+    }
 }

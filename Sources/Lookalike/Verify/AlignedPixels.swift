@@ -21,13 +21,15 @@ public struct AlignedPixels: Sendable, Equatable {
     public static let flatEnergy: Float = 16
     public static let cosine: Float = 0.7
 
-    /// Nil when the frames differ in size: a resized or cropped copy is another check's.
-    public init?(_ a: GrayImage, _ b: GrayImage, skipping rows: [Bool]? = nil) {
+    /// Nil when the frames differ in size (`resampled` first lines one up with the other). `valid`: per pixel,
+    /// whether it is to be compared (where a resampled frame landed inside its source).
+    public init?(_ a: GrayImage, _ b: GrayImage, skipping rows: [Bool]? = nil, valid: [Bool]? = nil) {
         guard a.width == b.width, a.height == b.height, a.width > Self.block, a.height > Self.block else { return nil }
         let w = a.width, h = a.height, n = Self.block
         var informative = 0, agreeing = 0
         a.pixels.withUnsafeBufferPointer { pa in b.pixels.withUnsafeBufferPointer { pb in
             func usable(_ y: Int) -> Bool { !(rows?[y] ?? false) }
+            func inside(_ p: Int) -> Bool { valid.map { $0[p] && $0[p + 1] && $0[p + w] } ?? true }
             // Gradients are forward differences, so a block at (x0, y0) reads pixels up to x0 + n, y0 + n.
             var y0 = 0
             while y0 + n < h {
@@ -40,7 +42,7 @@ public struct AlignedPixels: Sendable, Equatable {
                         for x in x0..<(x0 + n) {
                             let p = row + x
                             let a0 = pa[p], ax = pa[p + 1], ay = pa[p + w], b0 = pb[p], bx = pb[p + 1], by = pb[p + w]
-                            if max(a0, ax, ay) >= Self.clipped || max(b0, bx, by) >= Self.clipped { continue }
+                            if max(a0, ax, ay) >= Self.clipped || max(b0, bx, by) >= Self.clipped || !inside(p) { continue }
                             let gxa = Float(ax) - Float(a0), gya = Float(ay) - Float(a0)
                             let gxb = Float(bx) - Float(b0), gyb = Float(by) - Float(b0)
                             ea += gxa * gxa + gya * gya
@@ -60,5 +62,58 @@ public struct AlignedPixels: Sendable, Equatable {
         } }
         self.informative = informative
         self.agreeing = agreeing
+    }
+}
+
+extension AlignedPixels {
+    /// `source` sampled at every pixel of a `width` x `height` frame through `map` (that frame's pixel centres to
+    /// the source's coordinates), shifted by (dx, dy) source pixels: bilinear, or exact pixels when the map is a
+    /// translation by whole pixels. With whether each pixel landed inside the source.
+    static func resampled(_ source: GrayImage, width: Int, height: Int, map: FrameMap, dx: Double, dy: Double)
+        -> (image: GrayImage, valid: [Bool])
+    {
+        func taps(_ count: Int, _ scale: Double, _ offset: Double, _ limit: Int) -> (first: [Int], weight: [Float], inside: [Bool]) {
+            var first = [Int](repeating: 0, count: count), weight = [Float](repeating: 0, count: count)
+            var inside = [Bool](repeating: false, count: count)
+            for k in 0..<count {
+                let x = scale * (Double(k) + 0.5) + offset - 0.5
+                inside[k] = x >= -0.01 && x <= Double(limit - 1) + 0.01
+                let x0 = max(0, min(limit - 1, Int(x.rounded(.down))))
+                first[k] = x0
+                weight[k] = Float(max(0, min(1, x - Double(x0))))
+            }
+            return (first, weight, inside)
+        }
+        let columns = taps(width, map.scaleX, map.offsetX + dx, source.width)
+        let rows = taps(height, map.scaleY, map.offsetY + dy, source.height)
+        var pixels = [UInt8](repeating: 0, count: width * height), valid = [Bool](repeating: false, count: width * height)
+        let w = source.width
+        for y in 0..<height {
+            let y0 = rows.first[y], y1 = min(source.height - 1, y0 + 1), fy = rows.weight[y]
+            for x in 0..<width {
+                let x0 = columns.first[x], x1 = min(w - 1, x0 + 1), fx = columns.weight[x]
+                let top = Float(source.pixels[y0 * w + x0]) * (1 - fx) + Float(source.pixels[y0 * w + x1]) * fx
+                let bottom = Float(source.pixels[y1 * w + x0]) * (1 - fx) + Float(source.pixels[y1 * w + x1]) * fx
+                pixels[y * width + x] = UInt8(max(0, min(255, (top * (1 - fy) + bottom * fy).rounded())))
+                valid[y * width + x] = rows.inside[y] && columns.inside[x]
+            }
+        }
+        return (GrayImage(width: width, height: height, pixels: pixels), valid)
+    }
+}
+
+/// How one image's frame lines up with another's, axis by axis: a pixel centre x of the second lands at
+/// `scaleX * x + offsetX` in the first (continuous pixel coordinates, 0 at the left edge). Made from the views and
+/// the shift the thumbnail check lined up (`NearDuplicateVerifier.compare`).
+public struct FrameMap: Sendable, Codable, Equatable {
+    public var scaleX: Double, offsetX: Double, scaleY: Double, offsetY: Double
+
+    public init(scaleX: Double, offsetX: Double, scaleY: Double, offsetY: Double) {
+        (self.scaleX, self.offsetX, self.scaleY, self.offsetY) = (scaleX, offsetX, scaleY, offsetY)
+    }
+
+    /// From the first to the second.
+    public var inverse: FrameMap {
+        FrameMap(scaleX: 1 / scaleX, offsetX: -offsetX / scaleX, scaleY: 1 / scaleY, offsetY: -offsetY / scaleY)
     }
 }

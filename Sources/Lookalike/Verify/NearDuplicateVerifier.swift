@@ -101,6 +101,9 @@ public struct NearDuplicateVerifier: Sendable {
     /// Two garments of one cut on one mannequin agree at their silhouettes, at most 60% of the blocks on hm's packshots.
     public var pixelShare = 0.85
     public var pixelBlocks = 6
+    public var pixelSlack = 2
+    /// Frames of two sizes are compared only when the map between them is within this of a scale of 1.
+    public var maximumPixelScaleError = 0.02
 
     public init() {}
 
@@ -126,6 +129,9 @@ public struct NearDuplicateVerifier: Sendable {
         /// (nil when not reached).
         public var pixelBlocks: Int? = nil
         public var pixelAgreeing: Double? = nil
+        /// How the second image's frame lines up with the first's by the views and shift that agreed best (nil
+        /// for a mirrored pair, or when not reached).
+        public var frameMap: FrameMap? = nil
         /// Which rule decided: "keypoints" (ORB), "strict thumbnails", "keypoints, warped thumbnails" (ORB's
         /// homography, then the thumbnails again), "thumbnails" (failed there), "faint" (a faint image's pair ORB
         /// could not confirm), "aligned pixels" (frames of one size, compared at full size) or "flat".
@@ -288,7 +294,7 @@ public struct NearDuplicateVerifier: Sendable {
                 range.map { n -> Check in
                     let k = aligned[n], (i, j) = (candidates[k].i, candidates[k].j)
                     guard let fa = probes[i].frame ?? fetched[i], let fb = probes[j].frame ?? fetched[j] else { return checks[k] }
-                    return pixelCheck(checks[k], fa, fb, bands: carried(k) ? skipping : nil)
+                    return pixelCheck(checks[k], fa, fb, bands: carried(k) ? skipping : nil, map: thumbnails[k].best.frameMap)
                 }
             }.flatMap { $0 }
             for (k, check) in zip(aligned, again) { checks[k] = check }
@@ -329,21 +335,45 @@ public struct NearDuplicateVerifier: Sendable {
         let thumbnails = thumbnailChecks(a, b, views: views)
         let check = confirm(thumbnails, a, b, a.keypoints, b.keypoints)
         guard check.verdict == .different, pixelCheckable(thumbnails, a, b), let fa = a.frame, let fb = b.frame else { return check }
-        return pixelCheck(check, fa, fb, bands: nil)
+        return pixelCheck(check, fa, fb, bands: nil, map: thumbnails.best.frameMap)
     }
 
     /// Whether a pair is worth comparing pixel for pixel: frames of one size, neither flat, colours agreeing.
     func pixelCheckable(_ thumbnails: (passed: [(check: Check, mirrored: Bool)], best: Check, closest: Int),
                         _ a: NearDuplicateProbe, _ b: NearDuplicateProbe) -> Bool {
         thumbnails.best.verdict != .tooFlat && thumbnails.best.agreeing >= agreeingShare
-            && a.reducedSize == b.reducedSize
+            && (a.reducedSize == b.reducedSize || thumbnails.best.frameMap != nil)
     }
 
     /// `base` with the figures of the frames compared pixel for pixel (the rows `bands` covers left out), the
-    /// same when enough of their informative blocks agree.
-    func pixelCheck(_ base: Check, _ a: GrayImage, _ b: GrayImage, bands: MarkBands?) -> Check {
-        let rows = bands.map { bands in (0..<a.height).map { bands.covers((Double($0) + 0.5) / Double(a.height)) } }
-        guard let pixels = AlignedPixels(a, b, skipping: rows) else { return base }
+    /// same when enough of their informative blocks agree. Frames of one size are compared as they are; others
+    /// (a crop, a resized or letterboxed copy) over `map`, the larger sampled onto the smaller's pixels, at every
+    /// shift of up to `pixelSlack` px (the thumbnails line up to a pixel or two at this size), the best counting.
+    func pixelCheck(_ base: Check, _ a: GrayImage, _ b: GrayImage, bands: MarkBands?, map: FrameMap? = nil) -> Check {
+        var found: AlignedPixels?
+        if a.width == b.width && a.height == b.height {
+            let rows = bands.map { bands in (0..<a.height).map { bands.covers((Double($0) + 0.5) / Double(a.height)) } }
+            found = AlignedPixels(a, b, skipping: rows)
+        } else if var map {
+            // Sampled: `source` onto `grid`'s pixels; map goes from grid to source.
+            var (source, grid) = (a, b)
+            if a.width * a.height < b.width * b.height { (source, grid, map) = (b, a, map.inverse) }
+            // Only a copy cut or padded without resizing (its pixels kept: whole-pixel shifts, no interpolation).
+            // Resampled, a garment's interior loses the fine texture that tells two of one cut apart, and their
+            // silhouettes agree (two leggings on one mannequin, one at half size: 16 wrong pairs on hm).
+            guard abs(map.scaleX - 1) < maximumPixelScaleError, abs(map.scaleY - 1) < maximumPixelScaleError else { return base }
+            map = FrameMap(scaleX: 1, offsetX: map.offsetX.rounded(), scaleY: 1, offsetY: map.offsetY.rounded())
+            let rows = bands.map { bands in (0..<grid.height).map { y -> Bool in
+                let v = Double(y) + 0.5
+                return bands.covers(v / Double(grid.height)) || bands.covers((map.scaleY * v + map.offsetY) / Double(source.height))
+            } }
+            for dy in -pixelSlack...pixelSlack { for dx in -pixelSlack...pixelSlack {
+                let sampled = AlignedPixels.resampled(source, width: grid.width, height: grid.height, map: map, dx: Double(dx), dy: Double(dy))
+                guard let pixels = AlignedPixels(sampled.image, grid, skipping: rows, valid: sampled.valid) else { continue }
+                if found == nil || (pixels.share, pixels.informative) > (found!.share, found!.informative) { found = pixels }
+            } }
+        }
+        guard let pixels = found else { return base }
         var check = base
         check.pixelBlocks = pixels.informative
         check.pixelAgreeing = pixels.share
@@ -384,7 +414,10 @@ public struct NearDuplicateVerifier: Sendable {
         for (va, vb, distance) in views.prefix(triesPerPair) {
             var check = darkerFirst ? compare(a, a.views[va], b, b.views[vb], distance: distance, bands: bands)
                 : compare(b, b.views[vb], a, a.views[va], distance: distance, bands: bands)
-            if !darkerFirst { check.views = a.views[va].label + "/" + b.views[vb].label }
+            if !darkerFirst {
+                check.views = a.views[va].label + "/" + b.views[vb].label
+                check.frameMap = check.frameMap?.inverse
+            }
             if check.verdict == .same { passed.append((check, a.views[va].mirrored != b.views[vb].mirrored)) }
             if best == nil || check.agreeing > best!.agreeing { best = check }
         }
@@ -554,8 +587,29 @@ public struct NearDuplicateVerifier: Sendable {
             }
         }
         let same = best.share >= agreeingShare && structure >= structureCorrelation
-        return Check(verdict: same ? .same : .different, hashDistance: distance, views: va.label + "/" + vb.label,
-                     gain: best.gain, offset: best.offset, agreeing: best.share, structure: structure)
+        var check = Check(verdict: same ? .same : .different, hashDistance: distance, views: va.label + "/" + vb.label,
+                          gain: best.gain, offset: best.offset, agreeing: best.share, structure: structure)
+        if !va.mirrored && !vb.mirrored {
+            // A point u (0...1) across a's view lies at u + shift across b's: from b's frame pixels to a's.
+            func axis(_ pa: (Double, Double), _ wa: (Double, Double), _ pb: (Double, Double), _ wb: (Double, Double), _ shift: Double)
+                -> (scale: Double, offset: Double)
+            {
+                func map(_ x: Double) -> Double {
+                    let u = ((x - pb.0) / pb.1 - wb.0) / wb.1 - shift
+                    return pa.0 + pa.1 * (wa.0 + u * wa.1)
+                }
+                return (map(1) - map(0), map(0))
+            }
+            func placement(_ p: NearDuplicateProbe, _ v: NearDuplicateProbe.View) -> (x: (Double, Double), y: (Double, Double)) {
+                v.source == .trimmed ? ((Double(p.box.x), Double(p.box.width)), (Double(p.box.y), Double(p.box.height)))
+                    : ((0, Double(p.reducedSize.width)), (0, Double(p.reducedSize.height)))
+            }
+            let (ax, ay) = placement(a, va), (bx, by) = placement(b, vb)
+            let x = axis(ax, (va.window.x, va.window.width), bx, (vb.window.x, vb.window.width), best.dx)
+            let y = axis(ay, (va.window.y, va.window.height), by, (vb.window.y, vb.window.height), best.dy)
+            check.frameMap = FrameMap(scaleX: x.scale, offsetX: x.offset, scaleY: y.scale, offsetY: y.offset)
+        }
+        return check
     }
 
     /// The colour and structure checks over the overlap ORB's homography says two contents share: the darker
