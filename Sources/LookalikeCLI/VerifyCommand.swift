@@ -50,7 +50,7 @@ struct VerifyCommand: ParsableCommand {
         let verifier = NearDuplicateVerifier()
         for (path, p) in zip(images, probes) {
             console.out("\(path)\n  content box \(p.box.width)x\(p.box.height) at (\(p.box.x), \(p.box.y)) of \(p.reducedSize.width)x\(p.reducedSize.height)"
-                        + "; quality \(p.quality)\(p.isFlat ? " (too flat to compare)" : p.isFaint ? " (faint: only keypoints and the warped thumbnails confirm it)" : "")\n")
+                        + "; quality \(p.quality)\(p.isFlat ? " (too flat to compare)" : p.isFaint ? " (faint: only keypoints, the warped thumbnails or the aligned pixels confirm it)" : "")\n")
         }
         let views = verifier.closestViews(probes[0], probes[1])
         let candidates = views.filter { $0.2 <= verifier.radius }

@@ -47,7 +47,7 @@ public struct NearDuplicateProbe: Sendable {
     public static let cropWindows = [0.9, 0.8]
 
     public var isFlat: Bool { quality < ImageQuality.flat }
-    /// Faint (a hash of it is unreliable, PDQ says): its pairs pass on keypoints and the warped thumbnails only.
+    /// Faint (a hash of it is unreliable, PDQ says): its pairs pass on keypoints and the warped thumbnails, or on their aligned pixels, only.
     public var isFaint: Bool { quality < ImageQuality.threshold }
 
     public init(_ sample: ImageSample, transforms: Bool = false, keypoints: Bool = true) {

@@ -432,7 +432,7 @@ public struct NearDuplicateVerifier: Sendable {
                         _ ka: NearDuplicateKeypoints?, _ kb: NearDuplicateKeypoints?, strict: Bool = true) -> Check {
         guard !thumbnails.passed.isEmpty else { return rescue(thumbnails, a, b, ka, kb) }
         // A faint image (a cream garment on white, a print brightened into its backdrop) passes thumbnails that
-        // prove little: only ORB and the thumbnails warped by its homography confirm it.
+        // prove little: only ORB and the thumbnails warped by its homography confirm it (or, later, its aligned pixels).
         if a.isFaint || b.isFaint {
             var base = thumbnails.passed[0].check
             base.decidedBy = "faint"
