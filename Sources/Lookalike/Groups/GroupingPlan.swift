@@ -240,8 +240,8 @@ public struct GroupingPlan: Sendable {
         }
         var report: GroupingReport
         if let verification, let probes {
-            // ORB features only for images in pairs that pass the thumbnails, and frames only for pairs of one size ORB
-            // did not confirm: those images are decoded again.
+            // ORB features only for images in pairs that pass the thumbnails, and frames only for pairs whose pixels are
+            // compared (`AlignedPixels`): those images are decoded again.
             let transforms = verification.transforms
             let paths = facts.map(\.path)
             func decodedAgain<T: Sendable>(_ needed: [Int], _ make: @escaping @Sendable (ImageSample) -> T) -> [Int: T] {

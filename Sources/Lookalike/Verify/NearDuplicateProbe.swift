@@ -38,7 +38,7 @@ public struct NearDuplicateProbe: Sendable {
     /// ORB keypoints of the trimmed content, when made with the probe (`lookalike verify`); grouping makes them
     /// later, only for images in pairs that pass the thumbnails (`NearDuplicateKeypoints(rgb:transforms:)`).
     public let keypoints: NearDuplicateKeypoints?
-    /// The luma of the whole reduced image, kept with the keypoints (`lookalike verify`): frames of one size are
+    /// The luma of the whole reduced image, kept with the keypoints (`lookalike verify`): frames that line up are
     /// compared pixel for pixel (`AlignedPixels`). Grouping reads them again for the few pairs that need it.
     public let frame: GrayImage?
 
@@ -47,7 +47,8 @@ public struct NearDuplicateProbe: Sendable {
     public static let cropWindows = [0.9, 0.8]
 
     public var isFlat: Bool { quality < ImageQuality.flat }
-    /// Faint (a hash of it is unreliable, PDQ says): its pairs pass on keypoints and the warped thumbnails, or on their aligned pixels, only.
+    /// Faint (a hash of it is unreliable, PDQ says): its pairs pass on keypoints and the warped thumbnails, or on
+    /// their aligned pixels, only.
     public var isFaint: Bool { quality < ImageQuality.threshold }
 
     public init(_ sample: ImageSample, transforms: Bool = false, keypoints: Bool = true) {

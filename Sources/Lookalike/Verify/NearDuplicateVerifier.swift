@@ -98,7 +98,9 @@ public struct NearDuplicateVerifier: Sendable {
     /// A pair of one frame size whose colours agree (`agreeingShare` of the thumbnail blocks) but that the keypoints
     /// do not confirm (a brightened white garment clipped bare, a watermark over a plain one) passes on its pixels
     /// aligned at full size (`AlignedPixels`) when this share of at least `pixelBlocks` informative blocks agree.
-    /// Two garments of one cut on one mannequin agree at their silhouettes, at most 60% of the blocks on hm's packshots.
+    /// Two garments of one cut on one mannequin agree at their silhouettes, at most 61% of the blocks on hm's packshots
+    /// (68% under one watermark whose rows were not left out). Frames of two sizes are tried at up to `pixelSlack`
+    /// px from where the thumbnails line them up.
     public var pixelShare = 0.85
     public var pixelBlocks = 6
     public var pixelSlack = 2
@@ -138,7 +140,7 @@ public struct NearDuplicateVerifier: Sendable {
         public var frameMap: FrameMap? = nil
         /// Which rule decided: "keypoints" (ORB), "strict thumbnails", "keypoints, warped thumbnails" (ORB's
         /// homography, then the thumbnails again), "thumbnails" (failed there), "faint" (a faint image's pair ORB
-        /// could not confirm), "aligned pixels" (frames of one size, compared at full size) or "flat".
+        /// could not confirm), "aligned pixels" (the frames lined up, compared gradient for gradient) or "flat".
         public var decidedBy: String = "thumbnails"
     }
 
@@ -178,8 +180,8 @@ public struct NearDuplicateVerifier: Sendable {
 
     /// The pairs that pass, and the images found carrying a mark the folder shares: by its recurring keypoints
     /// (`SharedOverlay`), or by their edges along its bands beside a verified copy.
-    /// `frames`: the luma of the reduced frames (`ImageSample.smallRGB`) of the images asked, for pairs of one frame
-    /// size the keypoints did not confirm (probes made with keypoints carry theirs).
+    /// `frames`: the luma of the reduced frames (`ImageSample.smallRGB`) of the images asked, for pairs still
+    /// different whose pixels are compared (probes made with keypoints carry theirs).
     public func verification(_ probes: [NearDuplicateProbe], workers: Int = ProcessInfo.processInfo.activeProcessorCount,
                              keypoints: (([Int], MarkBands?) -> [Int: NearDuplicateKeypoints])? = nil,
                              frames: (([Int]) -> [Int: GrayImage])? = nil)
@@ -277,8 +279,8 @@ public struct NearDuplicateVerifier: Sendable {
                 checks[k] = check
             } }
         }
-        // Pairs of one frame size whose colours agree (with or without the mark's rows) and that are still
-        // different: their frames, pixel for pixel. The mark's rows are left out only where a carrier is known: its
+        // Pairs still different whose colours agree (with or without the mark's rows) and whose frames line up (of
+        // one size, or a copy that keeps its pixels): their frames, pixel for pixel. The mark's rows are left out only where a carrier is known: its
         // letters agree between two carriers, and elsewhere they would only take blocks from the picture.
         func carried(_ k: Int) -> Bool { carriers.contains(candidates[k].i) || carriers.contains(candidates[k].j) }
         let aligned = candidates.indices.filter { k in
@@ -353,8 +355,9 @@ public struct NearDuplicateVerifier: Sendable {
 
     /// `base` with the figures of the frames compared pixel for pixel (the rows `bands` covers left out), the
     /// same when enough of their informative blocks agree. Frames of one size are compared as they are; others
-    /// (a crop, a resized or letterboxed copy) over `map`, the larger sampled onto the smaller's pixels, at every
-    /// shift of up to `pixelSlack` px (the thumbnails line up to a pixel or two at this size), the best counting.
+    /// (a crop or a padded copy) over `map` when it keeps the pixels' scale, the larger cut onto the smaller's
+    /// pixels, at every shift of up to `pixelSlack` px (the thumbnails line up to a pixel or two at this size), the
+    /// best counting.
     func pixelCheck(_ base: Check, _ a: GrayImage, _ b: GrayImage, bands: MarkBands?, map: FrameMap? = nil) -> Check {
         var found: AlignedPixels?
         if a.width == b.width && a.height == b.height {
