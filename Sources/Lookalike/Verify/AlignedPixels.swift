@@ -21,8 +21,8 @@ public struct AlignedPixels: Sendable, Equatable {
     public static let flatEnergy: Float = 16
     public static let cosine: Float = 0.7
 
-    /// Nil when the frames differ in size (`resampled` first lines one up with the other). `valid`: per pixel,
-    /// whether it is to be compared (where a resampled frame landed inside its source).
+    /// Nil when the frames differ in size (`cut` first lines one up with the other). `valid`: per pixel,
+    /// whether it is to be compared (where a window `cut` from another frame lies inside it).
     public init?(_ a: GrayImage, _ b: GrayImage, skipping rows: [Bool]? = nil, valid: [Bool]? = nil) {
         guard a.width == b.width, a.height == b.height, a.width > Self.block, a.height > Self.block else { return nil }
         let w = a.width, h = a.height, n = Self.block
@@ -66,36 +66,17 @@ public struct AlignedPixels: Sendable, Equatable {
 }
 
 extension AlignedPixels {
-    /// `source` sampled at every pixel of a `width` x `height` frame through `map` (that frame's pixel centres to
-    /// the source's coordinates), shifted by (dx, dy) source pixels: bilinear, or exact pixels when the map is a
-    /// translation by whole pixels. With whether each pixel landed inside the source.
-    static func resampled(_ source: GrayImage, width: Int, height: Int, map: FrameMap, dx: Double, dy: Double)
-        -> (image: GrayImage, valid: [Bool])
-    {
-        func taps(_ count: Int, _ scale: Double, _ offset: Double, _ limit: Int) -> (first: [Int], weight: [Float], inside: [Bool]) {
-            var first = [Int](repeating: 0, count: count), weight = [Float](repeating: 0, count: count)
-            var inside = [Bool](repeating: false, count: count)
-            for k in 0..<count {
-                let x = scale * (Double(k) + 0.5) + offset - 0.5
-                inside[k] = x >= -0.01 && x <= Double(limit - 1) + 0.01
-                let x0 = max(0, min(limit - 1, Int(x.rounded(.down))))
-                first[k] = x0
-                weight[k] = Float(max(0, min(1, x - Double(x0))))
-            }
-            return (first, weight, inside)
-        }
-        let columns = taps(width, map.scaleX, map.offsetX + dx, source.width)
-        let rows = taps(height, map.scaleY, map.offsetY + dy, source.height)
+    /// The `width` x `height` window of `source` whose top left pixel is (x, y), with whether each pixel lies inside
+    /// the source (those outside are 0 and not compared).
+    static func cut(_ source: GrayImage, width: Int, height: Int, x: Int, y: Int) -> (image: GrayImage, valid: [Bool]) {
         var pixels = [UInt8](repeating: 0, count: width * height), valid = [Bool](repeating: false, count: width * height)
-        let w = source.width
-        for y in 0..<height {
-            let y0 = rows.first[y], y1 = min(source.height - 1, y0 + 1), fy = rows.weight[y]
-            for x in 0..<width {
-                let x0 = columns.first[x], x1 = min(w - 1, x0 + 1), fx = columns.weight[x]
-                let top = Float(source.pixels[y0 * w + x0]) * (1 - fx) + Float(source.pixels[y0 * w + x1]) * fx
-                let bottom = Float(source.pixels[y1 * w + x0]) * (1 - fx) + Float(source.pixels[y1 * w + x1]) * fx
-                pixels[y * width + x] = UInt8(max(0, min(255, (top * (1 - fy) + bottom * fy).rounded())))
-                valid[y * width + x] = rows.inside[y] && columns.inside[x]
+        // Empty when the window misses the source (the bounds are clamped so a range never runs backwards).
+        let columns = max(0, -x)..<max(max(0, -x), min(width, source.width - x))
+        for row in max(0, -y)..<max(max(0, -y), min(height, source.height - y)) {
+            let from = (row + y) * source.width + x
+            for c in columns {
+                pixels[row * width + c] = source.pixels[from + c]
+                valid[row * width + c] = true
             }
         }
         return (GrayImage(width: width, height: height, pixels: pixels), valid)

@@ -284,10 +284,9 @@ public struct NearDuplicateVerifier: Sendable {
         // letters agree between two carriers, and elsewhere they would only take blocks from the picture.
         func carried(_ k: Int) -> Bool { carriers.contains(candidates[k].i) || carriers.contains(candidates[k].j) }
         let aligned = candidates.indices.filter { k in
-            let (a, b) = (probes[candidates[k].i], probes[candidates[k].j])
-            var colours = thumbnails[k]
-            if carried(k) { colours.best.agreeing = max(colours.best.agreeing, bandedAgreeing[k] ?? 0) }
-            return checks[k].verdict == .different && pixelCheckable(colours, a, b)
+            let agreeing = max(thumbnails[k].best.agreeing, carried(k) ? bandedAgreeing[k] ?? 0 : 0)
+            return checks[k].verdict == .different
+                && pixelCheckable(thumbnails[k].best, agreeing: agreeing, probes[candidates[k].i], probes[candidates[k].j])
         }
         if !aligned.isEmpty {
             var needed = Set<Int>()
@@ -323,7 +322,8 @@ public struct NearDuplicateVerifier: Sendable {
     static func edges(_ thumbnail: [UInt8], along bands: MarkBands) -> Double {
         let n = NearDuplicateProbe.thumbnailSide
         var sum = 0.0, count = 0
-        for y in 0..<n where bands.covers((Double(y) + 0.5) / Double(n)) {
+        let marked = bands.flags(height: n)
+        for y in 0..<n where marked[y] {
             var previous = 0.0
             for x in 0..<n {
                 let k = 3 * (y * n + x)
@@ -340,17 +340,18 @@ public struct NearDuplicateVerifier: Sendable {
     public func verify(_ a: NearDuplicateProbe, _ b: NearDuplicateProbe, views: [(Int, Int, Int)]) -> Check {
         let thumbnails = thumbnailChecks(a, b, views: views)
         let check = confirm(thumbnails, a, b, a.keypoints, b.keypoints)
-        guard check.verdict == .different, pixelCheckable(thumbnails, a, b), let fa = a.frame, let fb = b.frame else { return check }
+        guard check.verdict == .different, pixelCheckable(thumbnails.best, agreeing: thumbnails.best.agreeing, a, b),
+              let fa = a.frame, let fb = b.frame else { return check }
         return pixelCheck(check, fa, fb, bands: nil, map: thumbnails.best.frameMap)
     }
 
-    /// Whether a pair is worth comparing pixel for pixel: neither flat; frames of one size whose colours agree, or
-    /// frames the thumbnails lined up whose colours come close.
-    func pixelCheckable(_ thumbnails: (passed: [(check: Check, mirrored: Bool)], best: Check, closest: Int),
-                        _ a: NearDuplicateProbe, _ b: NearDuplicateProbe) -> Bool {
-        guard thumbnails.best.verdict != .tooFlat else { return false }
-        if a.reducedSize == b.reducedSize { return thumbnails.best.agreeing >= agreeingShare }
-        return thumbnails.best.frameMap != nil && thumbnails.best.agreeing >= linedUpAgreeing
+    /// Whether a pair is worth comparing pixel for pixel, by its best thumbnail check and the share of blocks that
+    /// agreed: neither flat; frames of one size whose colours agree, or frames the thumbnails lined up whose colours
+    /// come close.
+    func pixelCheckable(_ best: Check, agreeing: Double, _ a: NearDuplicateProbe, _ b: NearDuplicateProbe) -> Bool {
+        guard best.verdict != .tooFlat else { return false }
+        if a.reducedSize == b.reducedSize { return agreeing >= agreeingShare }
+        return best.frameMap != nil && agreeing >= linedUpAgreeing
     }
 
     /// `base` with the figures of the frames compared pixel for pixel (the rows `bands` covers left out), the
@@ -361,24 +362,23 @@ public struct NearDuplicateVerifier: Sendable {
     func pixelCheck(_ base: Check, _ a: GrayImage, _ b: GrayImage, bands: MarkBands?, map: FrameMap? = nil) -> Check {
         var found: AlignedPixels?
         if a.width == b.width && a.height == b.height {
-            let rows = bands.map { bands in (0..<a.height).map { bands.covers((Double($0) + 0.5) / Double(a.height)) } }
-            found = AlignedPixels(a, b, skipping: rows)
+            found = AlignedPixels(a, b, skipping: bands?.flags(height: a.height))
         } else if var map {
-            // Sampled: `source` onto `grid`'s pixels; map goes from grid to source.
+            // Cut out: `source` onto `grid`'s pixels; map goes from grid to source.
             var (source, grid) = (a, b)
             if a.width * a.height < b.width * b.height { (source, grid, map) = (b, a, map.inverse) }
             // Only a copy cut or padded without resizing (its pixels kept: whole-pixel shifts, no interpolation).
             // Resampled, a garment's interior loses the fine texture that tells two of one cut apart, and their
             // silhouettes agree (two leggings on one mannequin, one at half size: 16 wrong pairs on hm).
             guard abs(map.scaleX - 1) < maximumPixelScaleError, abs(map.scaleY - 1) < maximumPixelScaleError else { return base }
-            map = FrameMap(scaleX: 1, offsetX: map.offsetX.rounded(), scaleY: 1, offsetY: map.offsetY.rounded())
-            let rows = bands.map { bands in (0..<grid.height).map { y -> Bool in
-                let v = Double(y) + 0.5
-                return bands.covers(v / Double(grid.height)) || bands.covers((map.scaleY * v + map.offsetY) / Double(source.height))
+            let (dx0, dy0) = (Int(map.offsetX.rounded()), Int(map.offsetY.rounded()))
+            // The mark's rows in either frame, as the map lines them up.
+            let rows = bands.map { bands in (0..<grid.height).map { y in
+                bands.covers((Double(y) + 0.5) / Double(grid.height)) || bands.covers((Double(y + dy0) + 0.5) / Double(source.height))
             } }
-            for dy in -pixelSlack...pixelSlack { for dx in -pixelSlack...pixelSlack {
-                let sampled = AlignedPixels.resampled(source, width: grid.width, height: grid.height, map: map, dx: Double(dx), dy: Double(dy))
-                guard let pixels = AlignedPixels(sampled.image, grid, skipping: rows, valid: sampled.valid) else { continue }
+            for dy in (dy0 - pixelSlack)...(dy0 + pixelSlack) { for dx in (dx0 - pixelSlack)...(dx0 + pixelSlack) {
+                let cut = AlignedPixels.cut(source, width: grid.width, height: grid.height, x: dx, y: dy)
+                guard let pixels = AlignedPixels(cut.image, grid, skipping: rows, valid: cut.valid) else { continue }
                 if found == nil || (pixels.share, pixels.informative) > (found!.share, found!.informative) { found = pixels }
             } }
         }

@@ -1,5 +1,19 @@
 import Foundation
 
+/// Where a mark the folder shares lies: bands across the frame (the mark is widened to whole rows, `SharedOverlay`).
+public struct MarkBands: Sendable, Equatable {
+    /// Whether each of `rows.count` equal rows of the frame's 0...1 height is marked.
+    public let rows: [Bool]
+    public init(rows: [Bool]) { self.rows = rows }
+    public func covers(_ v: Double) -> Bool { !rows.isEmpty && rows[min(rows.count - 1, max(0, Int(v * Double(rows.count))))] }
+    /// Per row of a frame `height` px tall: whether it covers the row's centre.
+    func flags(height: Int) -> [Bool] { (0..<height).map { covers((Double($0) + 0.5) / Double(max(1, height))) } }
+    /// Whether it covers the row at `v` (0...1) of a box `y`, `height` px in a frame `frameHeight` px tall.
+    func covers(_ v: Double, inBoxAt y: Int, height: Int, frameHeight: Int) -> Bool {
+        covers((Double(y) + v * Double(height)) / Double(max(1, frameHeight)))
+    }
+}
+
 /// A mark the folder shares: a shop's watermark or logo, drawn at one place of the frame on many pictures that are
 /// otherwise unrelated. Between two pictures that both carry it, its keypoints say they carry the same mark, not
 /// that they show the same picture (two black leggings under one "SAMPLE" watermark matched on 192 letters and
@@ -13,18 +27,6 @@ import Foundation
 /// frame and widened to whole bands across it: letters over a product recur nowhere (their patches differ with
 /// what lies under them), however many pictures carry them. An image with at least `carried` recurring keypoints
 /// carries the mark. Only images with keypoints take part; a folder without a shared mark loses nothing.
-/// Where a mark the folder shares lies: bands across the frame (the mark is widened to whole rows, `SharedOverlay`).
-public struct MarkBands: Sendable, Equatable {
-    /// Whether each of `rows.count` equal rows of the frame's 0...1 height is marked.
-    public let rows: [Bool]
-    public init(rows: [Bool]) { self.rows = rows }
-    public func covers(_ v: Double) -> Bool { !rows.isEmpty && rows[min(rows.count - 1, max(0, Int(v * Double(rows.count))))] }
-    /// Whether it covers the row at `v` (0...1) of a box `y`, `height` px in a frame `frameHeight` px tall.
-    func covers(_ v: Double, inBoxAt y: Int, height: Int, frameHeight: Int) -> Bool {
-        covers((Double(y) + v * Double(height)) / Double(max(1, frameHeight)))
-    }
-}
-
 struct SharedOverlay {
     var recurrence = 3
     var unrelated = 12
