@@ -316,6 +316,38 @@ final class NearDuplicateTests: XCTestCase {
         XCTAssertTrue(SharedOverlay().find(probes, keypoints: few, workers: 1).carriers.isEmpty)
     }
 
+    func testTheMarksLetterRowsLeaveOutWhatOnlyAFewPicturesShare() {
+        // Ten unrelated pictures carry a mark along row 20; four of them also share a keypoint at row 100 (two
+        // garments of one cut would). The bands take both rows; the letters' rows, which a share of the carriers
+        // must mark, only the mark's, grown by `letterMargin` cells.
+        let probes = (0..<10).map { NearDuplicateProbe(rgb: picture(seed: UInt64(300 + $0)), keypoints: false) }
+        var rng = SplitMix64(seed: 9)
+        func descriptor() -> ORBDescriptor { ORBDescriptor(rng.next(), rng.next(), rng.next(), rng.next()) }
+        let mark = (0..<12).map { (x: 20.0 + 18 * Double($0), descriptor: descriptor()) }
+        let shared = descriptor()
+        func keypoint(_ x: Double, _ y: Double) -> ORBKeypoint { ORBKeypoint(x: x, y: y, level: 0, size: 31, angle: 0, response: 1) }
+        var keypoints: [Int: NearDuplicateKeypoints] = [:]
+        for i in 0..<10 {
+            var points = mark.map { keypoint($0.x, 20) }, descriptors = mark.map(\.descriptor)
+            if i < 4 { points.append(keypoint(128, 100)); descriptors.append(shared) }
+            keypoints[i] = NearDuplicateKeypoints(plain: ORBFeatures(width: 256, height: 192, keypoints: points, descriptors: descriptors),
+                                                  mirrored: nil)
+        }
+        var overlay = SharedOverlay()
+        overlay.letterShare = 0.5
+        let found = overlay.find(probes, keypoints: keypoints, workers: 2)
+        XCTAssertEqual(found.carriers.count, 10)
+        guard let bands = found.bands, let letters = found.letters else { return XCTFail("no mark found") }
+        let (mark20, row100) = (20.5 / 192, 100.5 / 192)
+        XCTAssertTrue(bands.covers(mark20) && bands.covers(row100), "the bands take every recurring keypoint")
+        XCTAssertTrue(letters.covers(mark20))
+        XCTAssertFalse(letters.covers(row100), "four pictures of ten are no mark's letters")
+        let cell = overlay.tolerance
+        XCTAssertTrue(letters.covers(mark20 + Double(overlay.letterMargin) * cell) && letters.covers(mark20 - Double(overlay.letterMargin) * cell))
+        XCTAssertFalse(letters.covers(mark20 + Double(overlay.letterMargin + 2) * cell))
+        XCTAssertEqual(letters.rows.filter { $0 }.count, 2 * overlay.letterMargin + 1, "the mark's one row of cells, grown")
+    }
+
     /// `image` with a shop's mark: three lines of dark letter strokes across rows 40-49, 90-99 and 140-149, x 30...226.
     func stamped(_ image: RGBImage) -> RGBImage {
         var out = image

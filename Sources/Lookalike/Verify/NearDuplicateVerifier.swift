@@ -205,7 +205,7 @@ public struct NearDuplicateVerifier: Sendable {
         // keypoints say two pictures carry one mark, not that they show one picture: between two carriers they are
         // left out (below, also where one carrier's letters find the other's).
         var carriers = Set<Int>()
-        var bands: MarkBands?
+        var bands: MarkBands?, letterRows: MarkBands?
         var withoutMark: [Int: NearDuplicateKeypoints] = [:], markOnly: [Int: ORBFeatures] = [:]
         if overlayRecurrence > 0 {
             var overlay = SharedOverlay()
@@ -214,8 +214,9 @@ public struct NearDuplicateVerifier: Sendable {
             let found = overlay.find(probes, keypoints: all, workers: workers)
             // A mark found over most of the frame (letters spread over busy photos recur at many rows) leaves too
             // little to compare without it: its bands are then used only between two carriers, as keypoints.
-            if let found = found.bands, Double(found.rows.filter { $0 }.count) <= maximumMarkShare * Double(found.rows.count) {
-                bands = found
+            if let letters = found.letters, let found = found.bands,
+               Double(found.rows.filter { $0 }.count) <= maximumMarkShare * Double(found.rows.count) {
+                (bands, letterRows) = (found, letters)
             }
             carriers = Set(found.carriers.keys)
             for (i, drop) in found.carriers {
@@ -280,8 +281,9 @@ public struct NearDuplicateVerifier: Sendable {
             } }
         }
         // Pairs still different whose colours agree (with or without the mark's rows) and whose frames line up (of
-        // one size, or a copy that keeps its pixels): their frames, pixel for pixel. The mark's rows are left out only where a carrier is known: its
-        // letters agree between two carriers, and elsewhere they would only take blocks from the picture.
+        // one size, or a copy that keeps its pixels): their frames, pixel for pixel. The rows of the mark's letters
+        // are left out only where a carrier is known: they agree between two carriers, and elsewhere they would only
+        // take blocks from the picture (left out for every pair, +20% lost a copy).
         func carried(_ k: Int) -> Bool { carriers.contains(candidates[k].i) || carriers.contains(candidates[k].j) }
         let aligned = candidates.indices.filter { k in
             let agreeing = max(thumbnails[k].best.agreeing, carried(k) ? bandedAgreeing[k] ?? 0 : 0)
@@ -294,7 +296,7 @@ public struct NearDuplicateVerifier: Sendable {
                 needed.insert(candidates[k].i); needed.insert(candidates[k].j)
             }
             let fetched = needed.isEmpty ? [:] : frames?(needed.sorted()) ?? [:]
-            let skipping = bands
+            let skipping = letterRows
             let again = Parallel.mapChunks(count: aligned.count, workers: workers) { range in
                 range.map { n -> Check in
                     let k = aligned[n], (i, j) = (candidates[k].i, candidates[k].j)
