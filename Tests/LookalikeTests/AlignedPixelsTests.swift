@@ -56,6 +56,35 @@ final class AlignedPixelsTests: XCTestCase {
         XCTAssertEqual(AlignedPixels(original.luma, marked.luma, skipping: mark)!.share, 1, accuracy: 0.001)
     }
 
+    func testACopyCarryingTheMarkUnnoticedPassesOffTheLettersRowsAndAnotherShotDoesNot() {
+        // The folder's mark has letters over rows 80..<120; this copy carries them over the garment, where they
+        // recur nowhere, so no carrier is known. With the rows it fails; off them it passes, and says so.
+        let original = heathered(seed: 3)
+        var marked = original
+        for y in 80..<120 { for x in stride(from: 50, to: 206, by: 5) { for c in 0..<3 { marked.pixels[3 * (y * 256 + x) + c] = 20 } } }
+        let letters = MarkBands(rows: (0..<200).map { (80.0..<120.0).contains((Double($0) + 0.5) * 192 / 200) })
+        let verifier = NearDuplicateVerifier()
+        let base = NearDuplicateVerifier.Check(verdict: .different, hashDistance: 4, views: "untrimmed/untrimmed", gain: 1, offset: 0,
+                                               agreeing: 0.95)
+        let (a, b) = (original.luma, marked.luma)
+        XCTAssertEqual(verifier.pixelCheck(base, a, b, letters: nil, carried: false, map: nil).verdict, .different, "the letters spoil it")
+        let off = verifier.pixelCheck(base, a, b, letters: letters, carried: false, map: nil)
+        XCTAssertEqual(off.verdict, .same)
+        XCTAssertEqual(off.decidedBy, "aligned pixels, off the mark's letters")
+        XCTAssertEqual(off.pixelAgreeing ?? 0, 1, accuracy: 0.001)
+        // A carrier's pair is compared off the rows at once.
+        XCTAssertEqual(verifier.pixelCheck(base, a, b, letters: letters, carried: true, map: nil).decidedBy, "aligned pixels")
+        // A pair that passes with the rows keeps their blocks; another shot of the cut, stamped, fails either way.
+        let copy = verifier.pixelCheck(base, a, brightened(original).luma, letters: letters, carried: false, map: nil)
+        XCTAssertEqual(copy.decidedBy, "aligned pixels")
+        XCTAssertGreaterThan(copy.pixelBlocks ?? 0, off.pixelBlocks ?? .max)
+        var other = heathered(seed: 4)
+        for y in 80..<120 { for x in stride(from: 50, to: 206, by: 5) { for c in 0..<3 { other.pixels[3 * (y * 256 + x) + c] = 20 } } }
+        let shot = verifier.pixelCheck(base, a, other.luma, letters: letters, carried: false, map: nil)
+        XCTAssertEqual(shot.verdict, .different)
+        XCTAssertLessThan(shot.pixelAgreeing ?? 1, verifier.pixelShare)
+    }
+
     func testAPairTheKeypointsCannotDecidePassesOnItsFramesAndTheFramesAreAskedForItOnly() {
         // Keypoints cannot be made (the callback finds none) and the strict thumbnail rule is out of reach: a pair
         // passes only on its frames. The brightened copy does; another shot of the cut (colours agreeing, specks

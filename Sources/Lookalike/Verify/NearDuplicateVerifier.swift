@@ -281,9 +281,8 @@ public struct NearDuplicateVerifier: Sendable {
             } }
         }
         // Pairs still different whose colours agree (with or without the mark's rows) and whose frames line up (of
-        // one size, or a copy that keeps its pixels): their frames, pixel for pixel. The rows of the mark's letters
-        // are left out only where a carrier is known: they agree between two carriers, and elsewhere they would only
-        // take blocks from the picture (left out for every pair, +20% lost a copy).
+        // one size, or a copy that keeps its pixels): their frames, pixel for pixel, and off the mark's letters'
+        // rows where a carrier is known or the pair fails with them.
         func carried(_ k: Int) -> Bool { carriers.contains(candidates[k].i) || carriers.contains(candidates[k].j) }
         let aligned = candidates.indices.filter { k in
             let agreeing = max(thumbnails[k].best.agreeing, carried(k) ? bandedAgreeing[k] ?? 0 : 0)
@@ -301,7 +300,7 @@ public struct NearDuplicateVerifier: Sendable {
                 range.map { n -> Check in
                     let k = aligned[n], (i, j) = (candidates[k].i, candidates[k].j)
                     guard let fa = probes[i].frame ?? fetched[i], let fb = probes[j].frame ?? fetched[j] else { return checks[k] }
-                    return pixelCheck(checks[k], fa, fb, bands: carried(k) ? skipping : nil, map: thumbnails[k].best.frameMap)
+                    return pixelCheck(checks[k], fa, fb, letters: skipping, carried: carried(k), map: thumbnails[k].best.frameMap)
                 }
             }.flatMap { $0 }
             for (k, check) in zip(aligned, again) { checks[k] = check }
@@ -354,6 +353,20 @@ public struct NearDuplicateVerifier: Sendable {
         guard best.verdict != .tooFlat else { return false }
         if a.reducedSize == b.reducedSize { return agreeing >= agreeingShare }
         return best.frameMap != nil && agreeing >= linedUpAgreeing
+    }
+
+    /// The pixel check of a pair where the folder's mark has `letters` rows: off them where a carrier is known (its
+    /// letters agree with another carrier's and take blocks from the picture otherwise); else with them, and when
+    /// that fails, off them, since a copy may carry the mark unnoticed (its letters over the garment recur nowhere)
+    /// and leaving rows out only takes blocks away.
+    func pixelCheck(_ base: Check, _ a: GrayImage, _ b: GrayImage, letters: MarkBands?, carried: Bool, map: FrameMap?) -> Check {
+        if carried { return pixelCheck(base, a, b, bands: letters, map: map) }
+        let whole = pixelCheck(base, a, b, bands: nil, map: map)
+        guard whole.verdict != .same, let letters else { return whole }
+        var off = pixelCheck(base, a, b, bands: letters, map: map)
+        guard off.verdict == .same else { return whole }
+        off.decidedBy += ", off the mark's letters"
+        return off
     }
 
     /// `base` with the figures of the frames compared pixel for pixel (the rows `bands` covers left out), the
