@@ -204,3 +204,30 @@ void lk_orb_nearest(const uint64_t *from, size_t n, const uint64_t *to, size_t m
         best[i] = b1; first[i] = f1; second[i] = s1;
     }
 }
+
+/* Box reduction of an RGB image: each output pixel the truncated mean of its block, output row y covering input
+   rows [y * height / h, (y + 1) * height / h) (at least one), columns likewise. Rows are summed column by column
+   first (the loop the ISA clones widen), then each output pixel's columns. */
+LK_MULTIVERSION
+void lk_box_reduce_rgb(const uint8_t *src, int32_t width, int32_t height, uint8_t *dst, int32_t w, int32_t h,
+                       uint32_t *sums, const int32_t *columns) {
+    const size_t n = (size_t)width * 3;
+    for (int32_t y = 0; y < h; y++) {
+        int32_t y0 = (int32_t)((int64_t)y * height / h), y1 = (int32_t)((int64_t)(y + 1) * height / h);
+        if (y1 <= y0) y1 = y0 + 1;
+        for (size_t k = 0; k < n; k++) sums[k] = 0;
+        for (int32_t yy = y0; yy < y1; yy++) {
+            const uint8_t *restrict row = src + (size_t)yy * n;
+            uint32_t *restrict total = sums;
+            for (size_t k = 0; k < n; k++) total[k] += row[k];
+        }
+        uint8_t *out = dst + (size_t)y * w * 3;
+        for (int32_t x = 0; x < w; x++) {
+            const int32_t x0 = columns[2 * x], x1 = columns[2 * x + 1];
+            uint32_t r = 0, g = 0, b = 0;
+            for (int32_t xx = x0; xx < x1; xx++) { r += sums[3 * xx]; g += sums[3 * xx + 1]; b += sums[3 * xx + 2]; }
+            const uint32_t count = (uint32_t)((y1 - y0) * (x1 - x0));
+            out[3 * x] = (uint8_t)(r / count); out[3 * x + 1] = (uint8_t)(g / count); out[3 * x + 2] = (uint8_t)(b / count);
+        }
+    }
+}

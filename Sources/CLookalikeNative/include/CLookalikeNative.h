@@ -61,6 +61,12 @@ void lk_resample_vertical(const uint8_t *in, size_t in_stride, int width,
                           uint8_t *out, int out_height,
                           const int32_t *coeffs, int ksize, const int32_t *bounds);
 
+/* Box reduction of an RGB image to w x h: each output pixel the truncated mean of its block of input rows
+   [y * height / h, (y + 1) * height / h) (at least one) and the columns `columns` gives as (first, end) pairs.
+   `sums`: width * 3 words of scratch. */
+void lk_box_reduce_rgb(const uint8_t *src, int32_t width, int32_t height, uint8_t *dst, int32_t w, int32_t h,
+                       uint32_t *sums, const int32_t *columns);
+
 /* Hamming distance between two bit codes of `words` 64-bit words. */
 uint64_t lk_hamming(const uint64_t *a, const uint64_t *b, size_t words);
 

@@ -28,6 +28,23 @@ enum NativeKernels {
                              weights, Int32(ksize), bounds)
     }
 
+    /// Box reduction of a `width` x `height` RGB image to `w` x `h` (each pixel its block's truncated mean; block
+    /// edges at `i * size / count`, at least one pixel).
+    static func boxReduceRGB(_ pixels: [UInt8], width: Int, height: Int, w: Int, h: Int) -> [UInt8] {
+        precondition(pixels.count >= width * height * 3 && w <= width && h <= height && w > 0 && h > 0)
+        var columns = [Int32](repeating: 0, count: 2 * w)
+        for x in 0..<w {
+            let x0 = x * width / w
+            columns[2 * x] = Int32(x0)
+            columns[2 * x + 1] = Int32(max(x0 + 1, (x + 1) * width / w))
+        }
+        var sums = [UInt32](repeating: 0, count: width * 3)
+        return [UInt8](unsafeUninitializedCapacity: w * h * 3) { out, count in
+            lk_box_reduce_rgb(pixels, Int32(width), Int32(height), out.baseAddress, Int32(w), Int32(h), &sums, columns)
+            count = w * h * 3
+        }
+    }
+
     /// Hamming distance of two codes of `words` 64-bit words.
     static func hamming(_ a: UnsafePointer<UInt64>, _ b: UnsafePointer<UInt64>, words: Int) -> Int {
         Int(lk_hamming(a, b, words))
