@@ -43,8 +43,8 @@ public struct RGBImage: Sendable, Equatable {
         let scale = Double(max(width, height)) / Double(maxSide)
         guard scale > 1 else { return self }
         let w = max(1, Int((Double(width) / scale).rounded())), h = max(1, Int((Double(height) / scale).rounded()))
-        // In C: its row sums widen to the CPU's vectors (Swift's stayed at SSE2), and it is a fifth of the work
-        // `--verify` adds to a folder of photos.
+        // In C: its row sums widen to the CPU's vectors (Swift's stayed at SSE2), and it is the largest part of
+        // what `--verify` adds to a folder of photos.
         return RGBImage(width: w, height: h, pixels: NativeKernels.boxReduceRGB(pixels, width: width, height: height, w: w, h: h))
     }
 

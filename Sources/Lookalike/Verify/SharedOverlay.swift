@@ -114,6 +114,7 @@ struct SharedOverlay {
             for c in marked { imagesPerCell[c] += 1 }
         }
         let carrying = images.indices.filter { recurring[$0].filter { $0 }.count >= carried }
+        guard !carrying.isEmpty else { return ([:], nil, nil) }
         // Closed (dilated, then eroded) over `closing` of the frame: a letter recurs only where its whole patch
         // lies on the backdrop, so the mark found has holes wherever products usually stand; the letters there
         // belong to it all the same.
@@ -133,9 +134,9 @@ struct SharedOverlay {
             } }
             return out
         }
-        // The cells `images` images mark, closed, grown by `margin` cells and widened to whole rows.
-        func marked(by images: Int, margin: Int) -> [Bool] {
-            var mark = imagesPerCell.map { $0 >= images }
+        // The cells at least `least` images mark, closed, grown by `margin` cells and widened to whole rows.
+        func marked(byAtLeast least: Int, margin: Int) -> [Bool] {
+            var mark = imagesPerCell.map { $0 >= least }
             if closeBy > 0 { mark = spread(spread(mark, grow: true, reach: closeBy), grow: false, reach: closeBy) }
             mark = spread(mark, grow: true, reach: margin)
             // Whole bands across the frame: a caption's letters over a product recur nowhere (their patches differ
@@ -147,12 +148,11 @@ struct SharedOverlay {
         }
         // The bands: every cell where `recurrence` images recur, one cell around (the same letter lands a pixel
         // either way on pictures of other sizes).
-        let mark = marked(by: recurrence, margin: 1)
+        let mark = marked(byAtLeast: recurrence, margin: 1)
         // The letters' rows: only cells that a share of the carriers mark (a mark drawn on 200 pictures recurs in
         // 50 to 130 of them per cell; two garments of one cut share a keypoint in 3 to 6), grown by the strokes'
         // reach past their corners.
-        let letters = marked(by: max(recurrence, Int((letterShare * Double(carrying.count)).rounded(.up))), margin: letterMargin)
-        guard !carrying.isEmpty else { return ([:], nil, nil) }
+        let letters = marked(byAtLeast: max(recurrence, Int((letterShare * Double(carrying.count)).rounded(.up))), margin: letterMargin)
         var out: [Int: [Bool]] = [:]
         for r in carrying { out[images[r]] = (first[r]..<first[r + 1]).map { mark[all[$0].cell] } }
         func rows(_ grid: [Bool]) -> MarkBands { MarkBands(rows: (0..<cells).map { grid[$0 * cells] }) }
