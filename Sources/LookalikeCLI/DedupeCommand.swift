@@ -138,7 +138,7 @@ struct DedupeCommand: ParsableCommand {
 
     /// The dry run as one JSON object: per group the copy kept and each duplicate with its distance and action;
     /// with --verify, each duplicate's checks: every verified pair it is in (the pairs its group was joined by),
-    /// with the other image and every figure of the check.
+    /// with the other image and every figure of the check, and the images too flat to compare ("tooFlat").
     func planJSON(_ plan: DedupePlan, report: GroupingReport, bytes: Int) -> String {
         var pairsOf: [String: [(other: String, pair: String, check: NearDuplicateVerifier.Check)]] = [:]
         for pair in report.verifiedPairs {
@@ -169,8 +169,10 @@ struct DedupeCommand: ParsableCommand {
             }
             return "{\"keep\":\(RecordWriter.jsonString(actions.first?.kept.path ?? "")),\"duplicates\":[\(members.joined(separator: ","))]}"
         }
+        let flat = report.tooFlat.map { RecordWriter.jsonString(report.images[$0].path) }
         return "{\"method\":\(RecordWriter.jsonString(report.method)),\"metric\":\"\(report.metric.rawValue)\","
-            + "\"duplicates\":\(plan.actions.count),\"bytes\":\(bytes),\"groups\":[\n" + groups.joined(separator: ",\n") + "\n]}\n"
+            + "\"duplicates\":\(plan.actions.count),\"bytes\":\(bytes),\"groups\":[\n" + groups.joined(separator: ",\n") + "\n]"
+            + (report.metric == .verified ? ",\"tooFlat\":[" + flat.joined(separator: ",") + "]" : "") + "}\n"
     }
 
     static func size(_ bytes: Int) -> String {

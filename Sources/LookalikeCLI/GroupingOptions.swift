@@ -190,6 +190,11 @@ func runPlan(_ planned: (GroupingPlan, made: [any DescriptorMethod]?), input: In
         console.error("cascade: \(cascade.method.name) described \(outcome.cascadeDescribed) of \(outcome.processed) images")
     }
     for error in outcome.overlayErrors { console.error(error.description) }
+    let flat = outcome.report.tooFlat.map { outcome.report.images[$0].path }
+    if let first = flat.first {
+        console.error("\(flat.count) image(s) too flat to compare (blank, white or dark: quality under \(ImageQuality.flat)) "
+                      + "joined no near-duplicate group, such as \(first)")
+    }
     return (outcome, notCollected + outcome.failures.count)
 }
 

@@ -589,6 +589,25 @@ extension CommandLineTests {
         XCTAssertTrue(same.stderr.contains("wrote \(picture)"), same.stderr)
         let different = try run(["verify", folder.appendingPathComponent("a-original.jpg").path, folder.appendingPathComponent("d-other.jpg").path])
         XCTAssertEqual(different.status, 1, different.stdout)
+        XCTAssertEqual(plan["tooFlat"] as? [String], [], planned.stdout)
+        XCTAssertFalse(planned.stderr.contains("too flat"), planned.stderr)
+
+        // Two blank white pictures and a dark one: reported too flat to compare (on stderr, and in the plan), and
+        // matched to nothing, each other included; the copies are grouped as before.
+        try FileManager.default.removeItem(atPath: picture)
+        for (name, value) in [("e-white", UInt8(255)), ("f-white", 255), ("g-dark", 12)] {
+            let jpeg = try XCTUnwrap(JPEGEncoder.encode(rgb: [UInt8](repeating: value, count: 200 * 160 * 3), width: 200, height: 160, quality: 90))
+            try Data(jpeg).write(to: folder.appendingPathComponent("\(name).jpg"))
+        }
+        let blanks = try run(["dedupe", "--verify", "--format", "json", folder.path])
+        XCTAssertEqual(blanks.status, 0, blanks.stderr)
+        let blankPlan = try JSONSerialization.jsonObject(with: Data(blanks.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(blankPlan["duplicates"] as? Int, 2, blanks.stdout)
+        XCTAssertEqual((blankPlan["tooFlat"] as? [String])?.map { URL(fileURLWithPath: $0).lastPathComponent },
+                       ["e-white.jpg", "f-white.jpg", "g-dark.jpg"], blanks.stdout)
+        XCTAssertTrue(blanks.stderr.contains("3 image(s) too flat to compare"), blanks.stderr)
+        let plain = try run(["dedupe", "--format", "json", folder.path])
+        XCTAssertNil((try JSONSerialization.jsonObject(with: Data(plain.stdout.utf8)) as! [String: Any])["tooFlat"], "hashes alone check no quality")
     }
 }
 

@@ -326,6 +326,7 @@ extension GroupingPlan {
                                   return Float(1 - check.agreeing)
                               }, rule: .components, threshold: Float(1 - verifier.agreeingShare), keep: keep)
         report.verifiedPairs = verified
+        report.tooFlat = probes.indices.filter { probes[$0].isFlat }
         return report
     }
 

@@ -24,6 +24,9 @@ public struct GroupingReport: Sendable {
     /// Near-duplicate groups (`--verify`): every pair that passed its check, the edges the groups are made of
     /// (image indexes i < j). Empty for groups made from distances.
     public var verifiedPairs: [VerifiedPair] = []
+    /// Near-duplicate groups: the images too flat to compare (quality under `ImageQuality.flat`: blank, white or
+    /// dark), which no check joins to another.
+    public var tooFlat: [Int] = []
 
     public struct VerifiedPair: Sendable {
         public let i: Int
