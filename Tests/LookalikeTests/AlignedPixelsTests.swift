@@ -85,6 +85,22 @@ final class AlignedPixelsTests: XCTestCase {
         XCTAssertLessThan(shot.pixelAgreeing ?? 1, verifier.pixelShare)
     }
 
+    func testAFrameUnreadableOnTheSecondDecodingCostsOnlyItsOwnPairs() {
+        // Two brightened copies, each beside its original; the frames callback cannot give image 1 (changed or
+        // broken since it was first read): its pair stays apart, the other pair still passes, nothing traps.
+        let images = [heathered(seed: 11), brightened(heathered(seed: 11)), heathered(seed: 12), brightened(heathered(seed: 12))]
+        let probes = images.map { NearDuplicateProbe(rgb: $0, keypoints: false) }
+        var verifier = NearDuplicateVerifier()
+        verifier.strictStructure = 1.01
+        for workers in [1, 2] {
+            let pairs = verifier.verifiedPairs(probes, workers: workers, keypoints: { _, _ in [:] }, frames: { needed in
+                Dictionary(uniqueKeysWithValues: needed.filter { $0 != 1 }.map { ($0, images[$0].luma) })
+            })
+            XCTAssertEqual(pairs.map { [$0.i, $0.j] }, [[2, 3]], "workers \(workers)")
+            XCTAssertEqual(pairs.first?.check.decidedBy, "aligned pixels")
+        }
+    }
+
     func testAPairTheKeypointsCannotDecidePassesOnItsFramesAndTheFramesAreAskedForItOnly() {
         // Keypoints cannot be made (the callback finds none) and the strict thumbnail rule is out of reach: a pair
         // passes only on its frames. The brightened copy does; another shot of the cut (colours agreeing, specks
